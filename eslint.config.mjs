@@ -1,0 +1,46 @@
+// Lint: typescript-eslint's recommended rules, plus the module boundary rule:
+// a business module imports another module only through its `*.messages.ts`.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const modules = ['order', 'inventory', 'payment', 'saga'];
+
+/** For files in `module`: every other module is off-limits except its messages file. */
+function boundary(module) {
+  const others = modules.filter((m) => m !== module);
+  return {
+    files: [`src/${module}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: others.map((other) => ({
+            // Any path into the other module, except its messages file (and, for saga, the engine).
+            regex: `(^|/)${other}/(?!${other}\\.messages\\.js$${other === 'saga' ? '|engine/' : ''})`,
+            message: `Modules talk through messages: import only ${other}.messages.ts${other === 'saga' ? ' or saga/engine' : ''}.`,
+          })),
+        },
+      ],
+    },
+  };
+}
+
+export default tseslint.config(
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.data/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', globalThis: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  ...modules.map(boundary),
+  {
+    // The engine is business-free: it may not reach into any business module.
+    files: ['src/saga/engine/**/*.ts', 'src/messaging/**/*.ts', 'src/common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)(order|inventory|payment)/', message: 'Business-free code imports no business module.' }] }],
+    },
+  },
+);

@@ -1,0 +1,63 @@
+import { ReflectionService } from '@grpc/reflection';
+import { type INestApplication, type LogLevel, RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type GrpcOptions, Transport } from '@nestjs/microservices';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { GRPC_PACKAGES, PROTO_FILES } from './grpc/proto-files.js';
+import { ErrorsFilter } from './http/errors.filter.js';
+import { validationPipe } from './http/validation.js';
+
+const CORRELATION_ID = /^[\w.:-]{1,128}$/;
+
+/** Builds the whole app (HTTP, Swagger, gRPC) the same way for `main.ts` and for the tests. */
+export async function createApp(config: AppConfig, logger?: LogLevel[]): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, ...(logger && { logger }) });
+  app.useBodyParser('json', { limit: '1mb' });
+  app.use((req: Request & { correlationId?: string }, res: Response, next: NextFunction) => {
+    const given = req.header('x-correlation-id');
+    req.correlationId = given && CORRELATION_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Correlation-Id', req.correlationId);
+    next();
+  });
+  app.setGlobalPrefix('api/v1', { exclude: [{ path: 'health', method: RequestMethod.GET }] });
+  app.useGlobalPipes(validationPipe());
+  app.useGlobalFilters(new ErrorsFilter());
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Saga orchestrator')
+      .setDescription('Orders run as sagas across the order, inventory and payment modules, through a transactional outbox.')
+      .setVersion('1.0')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+
+  if (config.grpcPort > 0) {
+    app.connectMicroservice<GrpcOptions>(
+      {
+        transport: Transport.GRPC,
+        options: {
+          url: `127.0.0.1:${config.grpcPort}`,
+          package: GRPC_PACKAGES,
+          protoPath: PROTO_FILES,
+          loader: { longs: String, enums: String, defaults: true, oneofs: true },
+          onLoadPackageDefinition: (pkg, server) => new ReflectionService(pkg).addToServer(server),
+        },
+      },
+      { inheritAppConfig: true },
+    );
+  }
+  return app;
+}
+
+/** Starts HTTP and gRPC listeners; the caller owns `app.close()`. */
+export async function listen(app: INestApplication, config: AppConfig): Promise<void> {
+  await app.startAllMicroservices();
+  await app.listen(config.port, '0.0.0.0');
+}

@@ -1,0 +1,31 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { dataSourceOptions } from './database/data-source-options.js';
+import { HealthController } from './health/health.controller.js';
+import { InventoryModule } from './inventory/inventory.module.js';
+import { MessagingModule } from './messaging/messaging.module.js';
+import { OrderModule } from './order/order.module.js';
+import { PaymentModule } from './payment/payment.module.js';
+import { SagaModule } from './saga/saga.module.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        // Migrations run at start-up: a fresh database needs no manual step.
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), migrationsRun: true }),
+        MessagingModule,
+        SagaModule,
+        OrderModule,
+        InventoryModule,
+        PaymentModule,
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

@@ -1,0 +1,16 @@
+import type { DataSourceOptions } from 'typeorm';
+import { migrations } from '../../migrations/index.js';
+import { entities } from './entities.js';
+
+/** The one TypeORM configuration: the app, the tests and the TypeORM CLI (ormconfig.ts) share it. */
+export function dataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities,
+    migrations,
+    migrationsTransactionMode: 'each',
+    // Each relay delivery and each request holds at most one connection at a time.
+    extra: { max: 20 },
+  };
+}

@@ -1,0 +1,5 @@
+export function freePort(): Promise<number>;
+export function startEmbeddedPostgres(options: {
+  dataDir: string;
+  persistent?: boolean;
+}): Promise<{ url: string; stop: () => Promise<void> }>;

@@ -1,0 +1,20 @@
+import { status } from '@grpc/grpc-js';
+import { HttpException, HttpStatus, type Logger } from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
+import { isModuleError } from '../http/module-errors.js';
+import { grpcStatusOf } from './grpc-status-of.js';
+
+/** What a gRPC client receives: a status code and a message, never a stack. */
+export function toGrpcError(error: unknown, logger: Logger): { code: status; message: string } {
+  if (isModuleError(error)) return { code: grpcStatusOf(error.code), message: `${error.code}: ${error.message}` };
+  if (error instanceof RpcException) {
+    const e = error.getError();
+    if (typeof e === 'object' && e !== null && 'code' in e) return e as { code: status; message: string };
+  }
+  if (error instanceof HttpException && error.getStatus() === HttpStatus.BAD_REQUEST) {
+    const r = error.getResponse() as { message?: string };
+    return { code: status.INVALID_ARGUMENT, message: r.message ?? error.message };
+  }
+  logger.error('gRPC call failed', error instanceof Error ? error.stack : String(error));
+  return { code: status.INTERNAL, message: 'Internal error' };
+}

@@ -1,0 +1,57 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { throwError, type Observable } from 'rxjs';
+import { toGrpcError } from '../grpc/grpc-errors.js';
+import { httpStatusOf } from './http-status-of.js';
+import { isModuleError } from './module-errors.js';
+
+interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  errors?: unknown;
+}
+
+/**
+ * The one place errors become answers, for HTTP and for gRPC. Business errors map by code;
+ * anything unexpected is logged here with its stack and answered as a bare 500 / INTERNAL.
+ */
+@Catch()
+export class ErrorsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ErrorsFilter.name);
+
+  catch(error: unknown, host: ArgumentsHost): void | Observable<never> {
+    if (host.getType() === 'rpc') return throwError(() => toGrpcError(error, this.logger));
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request & { correlationId?: string }>();
+    const body = this.toBody(error);
+    if (body.statusCode >= 500) this.logger.error(`${req.method} ${req.url} failed`, error instanceof Error ? error.stack : String(error));
+    http.getResponse<Response>().status(body.statusCode).json({ ...body, correlationId: req.correlationId });
+  }
+
+  private toBody(error: unknown): ErrorBody {
+    if (isModuleError(error)) return { statusCode: httpStatusOf(error.code), code: error.code, message: error.message };
+    if (error instanceof HttpException) return fromHttpException(error);
+    const parserError = error as { type?: string; status?: number; message?: string };
+    // body-parser: malformed JSON (400) and bodies over the limit (413).
+    if (typeof parserError.type === 'string' && parserError.type.startsWith('entity.') && typeof parserError.status === 'number') {
+      const tooLarge = parserError.status === 413;
+      return {
+        statusCode: parserError.status,
+        code: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'MALFORMED_BODY',
+        message: tooLarge ? 'Request body is larger than 1 MB' : 'Request body is not valid JSON',
+      };
+    }
+    return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'INTERNAL', message: 'Internal server error' };
+  }
+}
+
+function fromHttpException(error: HttpException): ErrorBody {
+  const statusCode = error.getStatus();
+  const response = error.getResponse();
+  const fallbackCode = (HttpStatus[statusCode] as string | undefined) ?? 'ERROR';
+  if (typeof response === 'string') return { statusCode, code: fallbackCode, message: response };
+  const r = response as { code?: string; message?: string | string[]; errors?: unknown };
+  const message = Array.isArray(r.message) ? r.message.join('; ') : (r.message ?? error.message);
+  return { statusCode, code: r.code ?? fallbackCode, message, ...(r.errors !== undefined && { errors: r.errors }) };
+}

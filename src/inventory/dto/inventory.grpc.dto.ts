@@ -1,0 +1,40 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IdempotentRequestDto } from '../../common/idempotency-key.dto.js';
+
+export class StockLineDto {
+  @IsString()
+  @IsNotEmpty()
+  productId!: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  quantity!: number;
+}
+
+export class ReserveInventoryGrpcDto extends IdempotentRequestDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  orderId!: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => StockLineDto)
+  lines!: StockLineDto[];
+}
+
+export class ReleaseInventoryGrpcDto extends IdempotentRequestDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  orderId!: string;
+}
+
+export class GetStockGrpcDto {
+  @IsString()
+  productId!: string;
+}

@@ -1,0 +1,44 @@
+import { Command, Event, registerMessages } from '../messaging/message.js';
+
+export interface StockLine {
+  productId: string;
+  quantity: number;
+}
+
+/** Hold stock for an order; answered by InventoryReserved or InventoryRejected. */
+export class ReserveInventory extends Command<{ orderId: string; lines: StockLine[] }> {
+  static readonly type = 'inventory.ReserveInventory';
+}
+
+export class InventoryReserved extends Event<{ orderId: string; reservationId: string }> {
+  static readonly type = 'inventory.InventoryReserved';
+}
+
+/** A business "no": stock is short, a product is unknown, or the order was released first. */
+export class InventoryRejected extends Event<{ orderId: string; reason: string; productId?: string }> {
+  static readonly type = 'inventory.InventoryRejected';
+}
+
+/** Give an order's held stock back; a no-op success when nothing is held. */
+export class ReleaseInventory extends Command<{ orderId: string }> {
+  static readonly type = 'inventory.ReleaseInventory';
+}
+
+export class InventoryReleased extends Event<{ orderId: string; released: boolean }> {
+  static readonly type = 'inventory.InventoryReleased';
+}
+
+export interface StockView {
+  id: string;
+  name: string;
+  price: string;
+  available: number;
+  reserved: number;
+}
+
+/** In-process query: a product's stock, or InventoryError PRODUCT_NOT_FOUND. */
+export class GetStock {
+  constructor(readonly productId: string) {}
+}
+
+registerMessages(ReserveInventory, InventoryReserved, InventoryRejected, ReleaseInventory, InventoryReleased);

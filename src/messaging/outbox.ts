@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Command, type Message } from './message.js';
+import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
+import { OutboxRow } from './outbox.entity.js';
+
+/**
+ * The only way a message leaves a module: written in the caller's transaction, so it is
+ * published if and only if the business change commits. A trigger on the table wakes the relay.
+ */
+@Injectable()
+export class Outbox {
+  constructor(private readonly consumers: MessageConsumers) {}
+
+  /** Adds one outbox row per (message, consumer); `availableAt` delays delivery. */
+  async add(tx: EntityManager, messages: Message | Message[], availableAt?: Date): Promise<void> {
+    const rows = [messages].flat().flatMap((message) =>
+      this.consumersOf(message).map((consumer) => ({
+        messageId: message.meta.messageId,
+        consumer,
+        type: message.type,
+        payload: message.data as object,
+        meta: message.meta,
+        ...(availableAt && { availableAt }),
+      })),
+    );
+    if (rows.length === 0) return;
+    await tx.createQueryBuilder().insert().into(OutboxRow).values(rows).updateEntity(false).execute();
+  }
+
+  private consumersOf(message: Message): string[] {
+    if (message instanceof Command) return [COMMAND_BUS_CONSUMER];
+    if (message.meta.recipient) return [message.meta.recipient];
+    return this.consumers.subscribersOf(message.type);
+  }
+}

@@ -1,0 +1,184 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { restoreMessage, type MessageMeta } from './message.js';
+import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
+
+interface ClaimedRow {
+  id: string;
+  consumer: string;
+  type: string;
+  payload: unknown;
+  meta: MessageMeta;
+  attempts: number;
+}
+
+/** The channel the outbox trigger notifies on every insert. */
+export const OUTBOX_CHANNEL = 'outbox';
+
+/**
+ * Delivers outbox rows: claims due rows, dispatches each one awaited to its consumer, and
+ * settles it (in the consumer's own transaction via the inbox, or here) or reschedules it with
+ * backoff. Wakes on LISTEN/NOTIFY and polls as a fallback. Any number of relays, in one
+ * process or many, can share one outbox.
+ */
+@Injectable()
+export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(Relay.name);
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private listener?: pg.Client;
+  /** Passes run one at a time per relay, so `drain()` can tell when this relay is idle. */
+  private passes: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly commandBus: CommandBus,
+    private readonly consumers: MessageConsumers,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.relay.enabled) this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.listen();
+    this.loop = this.run();
+  }
+
+  /** Stops claiming new rows and waits for the deliveries in hand. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.listener?.end().catch(() => undefined);
+    this.listener = undefined;
+  }
+
+  /** Delivers every row that is due, including the rows those deliveries add; for tests and tools. */
+  async drain(): Promise<void> {
+    while ((await this.pass()) > 0);
+  }
+
+  /** Claims one batch and delivers it; returns how many rows it claimed. */
+  pass(): Promise<number> {
+    const next = this.passes.then(() => this.claimAndDeliver());
+    this.passes = next.catch(() => undefined);
+    return next;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const claimed = await this.pass().catch((error: unknown) => {
+        this.logger.error(`relay pass failed: ${String(error)}`);
+        return 0;
+      });
+      if (claimed < this.config.relay.batchSize) await this.idle(this.config.relay.pollMs);
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private async claimAndDeliver(): Promise<number> {
+    const rows = await this.claim();
+    await Promise.all(rows.map((row) => this.deliver(row)));
+    return rows.length;
+  }
+
+  private claim(): Promise<ClaimedRow[]> {
+    return this.db.query(
+      `WITH due AS (
+         SELECT id FROM messaging.outbox
+          WHERE processed_at IS NULL   -- still owed
+            AND available_at <= now()  -- new, backoff over, or a dead relay's lease expired
+          ORDER BY available_at, id    -- oldest first
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED       -- rows another relay is claiming now are skipped, not awaited
+       ), claimed AS (
+         UPDATE messaging.outbox o
+            SET available_at = now() + $2 * interval '1 millisecond', -- the lease: hidden until then
+                attempts = o.attempts + 1
+           FROM due WHERE o.id = due.id
+         RETURNING o.id, o.consumer, o.type, o.payload, o.meta, o.attempts
+       )
+       SELECT * FROM claimed ORDER BY id`,
+      [this.config.relay.batchSize, this.config.relay.leaseMs],
+    );
+  }
+
+  private async deliver(row: ClaimedRow): Promise<void> {
+    try {
+      const message = restoreMessage(row.type, row.payload, row.meta);
+      message.delivery = { outboxId: row.id, settled: false };
+      if (row.consumer === COMMAND_BUS_CONSUMER) {
+        await this.commandBus.execute(message);
+      } else {
+        const handler = this.consumers.handler(row.consumer);
+        if (!handler) throw new Error(`No consumer named ${row.consumer}`);
+        await handler(message);
+      }
+      // A consumer that did not settle the row in its own transaction (no inbox) is settled here.
+      if (!message.delivery.settled) {
+        await this.db.query('UPDATE messaging.outbox SET processed_at = now() WHERE id = $1', [row.id]);
+      }
+    } catch (error) {
+      await this.reschedule(row, error);
+    }
+  }
+
+  /** A failed delivery is tried again after an exponential, jittered, capped backoff. */
+  private async reschedule(row: ClaimedRow, error: unknown): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    const backoff = Math.min(this.config.relay.maxBackoffMs, 100 * 2 ** Math.min(row.attempts, 20));
+    const delay = Math.round(backoff / 2 + Math.random() * (backoff / 2));
+    this.logger.warn(`delivery of ${row.type} #${row.id} to ${row.consumer} failed (attempt ${row.attempts}): ${reason}`);
+    await this.db
+      .query(
+        `UPDATE messaging.outbox
+            SET available_at = now() + $2 * interval '1 millisecond', last_error = $3
+          WHERE id = $1 AND processed_at IS NULL`,
+        [row.id, delay, reason.slice(0, 2000)],
+      )
+      .catch((e: unknown) => this.logger.error(`could not reschedule #${row.id}: ${String(e)}`)); // the lease expires instead
+  }
+
+  /** LISTEN on a connection of its own; on error it reconnects, and polling covers the gap. */
+  private async listen(): Promise<void> {
+    if (!this.running) return;
+    const client = new pg.Client({ connectionString: this.config.databaseUrl });
+    client.on('notification', () => this.wake?.());
+    client.on('error', (error) => {
+      this.logger.warn(`LISTEN connection lost: ${error.message}`);
+      client.end().catch(() => undefined);
+      if (this.listener === client) setTimeout(() => void this.listen(), this.config.relay.pollMs);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      this.listener = client;
+      if (!this.running) await client.end();
+    } catch (error) {
+      this.logger.warn(`LISTEN failed, polling only: ${String(error)}`);
+      await client.end().catch(() => undefined);
+      if (this.running) setTimeout(() => void this.listen(), this.config.relay.pollMs * 4);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { createHash, randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { formatMoney, parseMoney } from '../common/money.js';
+import { SagaEngine } from '../saga/engine/saga-engine.js';
+import { IdempotencyKey } from './idempotency-key.entity.js';
+import { OrderItem } from './order-item.entity.js';
+import { Order } from './order.entity.js';
+import { OrderError } from './order.errors.js';
+import { toOrderView, type OrderView } from './order.view.js';
+import { placeOrderSaga } from './place-order.saga.js';
+
+export interface PlaceOrderInput {
+  customerId: string;
+  items: { productId: string; quantity: number; price: string | number }[];
+}
+
+/** In-process command behind POST /orders and gRPC CreateOrder. */
+export class PlaceOrder {
+  constructor(
+    readonly input: PlaceOrderInput,
+    readonly idempotencyKey?: string,
+  ) {}
+}
+
+export interface PlaceOrderResult {
+  order: OrderView;
+  /** True when an earlier request with the same key already placed this order. */
+  replayed: boolean;
+}
+
+@CommandHandler(PlaceOrder)
+export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrderResult> {
+  constructor(
+    private readonly db: DataSource,
+    private readonly sagas: SagaEngine,
+  ) {}
+
+  /** Writes the order, its saga and the saga's first command in one transaction. */
+  execute({ input, idempotencyKey }: PlaceOrder): Promise<PlaceOrderResult> {
+    const items = input.items.map((i) => ({ productId: i.productId, quantity: i.quantity, price: formatMoney(parseMoney(i.price)) }));
+    const total = formatMoney(items.reduce((sum, i) => sum + BigInt(i.quantity) * parseMoney(i.price), 0n));
+    const requestHash = hashRequest({ customerId: input.customerId, items });
+    return this.db.transaction(async (tx) => {
+      if (idempotencyKey) {
+        const earlier = await claimKey(tx, idempotencyKey, requestHash);
+        if (earlier) return earlier;
+      }
+      const orderId = randomUUID();
+      const sagaId = randomUUID();
+      const order = tx.create(Order, { id: orderId, customerId: input.customerId, status: 'PENDING', totalAmount: total, failureReason: null, sagaId });
+      await tx.insert(Order, order); // fills in createdAt and updatedAt from the database
+      const rows = items.map((i, line) => tx.create(OrderItem, { orderId, line, productId: i.productId, quantity: i.quantity, unitPrice: i.price }));
+      await tx.insert(OrderItem, rows);
+      const lines = items.map(({ productId, quantity }) => ({ productId, quantity }));
+      await this.sagas.start(tx, placeOrderSaga, { orderId, customerId: input.customerId, lines, totalAmount: total }, sagaId);
+      const view = toOrderView(order, rows);
+      if (idempotencyKey) await tx.update(IdempotencyKey, { key: idempotencyKey }, { response: view });
+      return { order: view, replayed: false };
+    });
+  }
+}
+
+/** The same request however it was spelled: price 19.9, "19.9" and "19.90" are one. */
+function hashRequest(request: { customerId: string; items: { productId: string; quantity: number; price: string }[] }): string {
+  return createHash('sha256').update(JSON.stringify(request)).digest('hex');
+}
+
+/**
+ * Claims an idempotency key, or returns the answer of the request that claimed it first.
+ * A concurrent duplicate blocks on the key's row until the first transaction ends, then
+ * replays its answer (or, if it rolled back, claims the key itself).
+ */
+async function claimKey(tx: EntityManager, key: string, requestHash: string): Promise<PlaceOrderResult | null> {
+  const claimed: unknown[] = await tx.query(
+    `INSERT INTO orders.idempotency_keys (key, request_hash) VALUES ($1, $2)
+     ON CONFLICT (key) DO NOTHING RETURNING 1`,
+    [key, requestHash],
+  );
+  if (claimed.length === 1) return null;
+  const earlier = await tx.findOneByOrFail(IdempotencyKey, { key });
+  if (earlier.requestHash !== requestHash) {
+    throw new OrderError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
+  }
+  return { order: earlier.response as OrderView, replayed: true };
+}

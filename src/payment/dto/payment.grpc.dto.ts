@@ -1,0 +1,30 @@
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IdempotentRequestDto } from '../../common/idempotency-key.dto.js';
+import { IsMoneyAmount } from '../../common/is-money-amount.js';
+
+export class ProcessPaymentGrpcDto extends IdempotentRequestDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  orderId!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  customerId!: string;
+
+  @IsMoneyAmount()
+  amount!: string;
+}
+
+export class RefundPaymentGrpcDto extends IdempotentRequestDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  orderId!: string;
+}
+
+export class GetPaymentGrpcDto {
+  @IsString()
+  orderId!: string;
+}

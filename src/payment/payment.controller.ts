@@ -1,0 +1,20 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ErrorBodyDto } from '../http/error-body.dto.js';
+import { PaymentViewDto } from './dto/payment-view.dto.js';
+import { GetPayment, type PaymentView } from './payment.messages.js';
+
+@ApiTags('payments')
+@Controller('orders')
+export class PaymentController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get(':id/payment')
+  @ApiOperation({ summary: "An order's payment: CAPTURED, DECLINED or REFUNDED" })
+  @ApiOkResponse({ type: PaymentViewDto })
+  @ApiNotFoundResponse({ type: ErrorBodyDto })
+  get(@Param('id') orderId: string): Promise<PaymentView> {
+    return this.queries.execute(new GetPayment(orderId));
+  }
+}

@@ -1,0 +1,37 @@
+import { Controller } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { GrpcMethod, Payload } from '@nestjs/microservices';
+import { formatMoney, parseMoney } from '../common/money.js';
+import { GetPaymentGrpcDto, ProcessPaymentGrpcDto, RefundPaymentGrpcDto } from './dto/payment.grpc.dto.js';
+import { GetPayment, PaymentDeclined, type PaymentRefunded, type PaymentView, ProcessPayment, RefundPayment } from './payment.messages.js';
+import type { PaymentReply } from './process-payment.handler.js';
+
+/** `payment.v1.PaymentService`: the saga's commands, executed by the same handlers. */
+@Controller()
+export class PaymentGrpcController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @GrpcMethod('PaymentService', 'ProcessPayment')
+  async process(@Payload() req: ProcessPaymentGrpcDto) {
+    const amount = formatMoney(parseMoney(req.amount));
+    const command = new ProcessPayment({ orderId: req.orderId, customerId: req.customerId, amount }, { messageId: `grpc:${req.idempotencyKey}` });
+    const reply: PaymentReply = await this.commands.execute(command);
+    const payment: PaymentView = await this.queries.execute(new GetPayment(req.orderId));
+    return { ...payment, reason: reply instanceof PaymentDeclined ? reply.data.reason : '' };
+  }
+
+  @GrpcMethod('PaymentService', 'RefundPayment')
+  async refund(@Payload() req: RefundPaymentGrpcDto) {
+    const command = new RefundPayment({ orderId: req.orderId }, { messageId: `grpc:${req.idempotencyKey}` });
+    const reply: PaymentRefunded = await this.commands.execute(command);
+    return { refunded: reply.data.refunded };
+  }
+
+  @GrpcMethod('PaymentService', 'GetPayment')
+  async get(@Payload() req: GetPaymentGrpcDto) {
+    return { ...(await this.queries.execute(new GetPayment(req.orderId))), reason: '' };
+  }
+}

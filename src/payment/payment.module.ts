@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { CardGateway } from './card-gateway.js';
+import { GetPaymentHandler } from './get-payment.handler.js';
+import { PaymentController } from './payment.controller.js';
+import { PaymentGrpcController } from './payment.grpc.controller.js';
+import { ProcessPaymentHandler } from './process-payment.handler.js';
+import { RefundPaymentHandler } from './refund-payment.handler.js';
+
+@Module({
+  controllers: [PaymentController, PaymentGrpcController],
+  providers: [CardGateway, ProcessPaymentHandler, RefundPaymentHandler, GetPaymentHandler],
+})
+export class PaymentModule {}

@@ -1,0 +1,46 @@
+import type { Command, Message } from '../../messaging/message.js';
+
+/** A business "no" from a participant: the saga compensates, with this reason. */
+export interface StepFailure {
+  readonly failed: string;
+}
+
+/** Maps a participant's reply to the saga's next data, or to a failure. */
+export type ReplyHandler<D> = (data: D, reply: Message) => D | StepFailure;
+
+/** One step of a saga: what it asks, how it is undone, and what its replies mean. */
+export interface SagaStep<D> {
+  name: string;
+  /** The command that does the step; a step without one was done by the transaction that started the saga. */
+  invoke?: (data: D) => Command;
+  /** The command that undoes the step; it must succeed even if the step never happened. */
+  compensate?: (data: D, failureReason: string) => Command;
+  /** Reply type → meaning. A reply of any other type to this step is an error. */
+  onReply?: Record<string, ReplyHandler<D>>;
+}
+
+/** A saga type: a plain list of steps, run in order and compensated newest first. */
+export interface SagaDefinition<D> {
+  type: string;
+  steps: readonly SagaStep<D>[];
+}
+
+/** Checks a definition once, where it is declared. */
+export function defineSaga<D>(definition: SagaDefinition<D>): SagaDefinition<D> {
+  const names = new Set<string>();
+  for (const step of definition.steps) {
+    if (names.has(step.name)) throw new Error(`${definition.type}: step ${step.name} is declared twice`);
+    names.add(step.name);
+    if (step.invoke && !step.onReply) throw new Error(`${definition.type}: step ${step.name} invokes but maps no reply`);
+  }
+  return definition;
+}
+
+/** A reply handler for a business "no": `fail('OUT_OF_STOCK')` or `fail((d, r) => …)`. */
+export function fail<D>(reason: string | ((data: D, reply: Message) => string)): ReplyHandler<D> {
+  return (data, reply) => ({ failed: typeof reason === 'string' ? reason : reason(data, reply) });
+}
+
+export function isFailure(value: unknown): value is StepFailure {
+  return typeof value === 'object' && value !== null && 'failed' in value && typeof value.failed === 'string';
+}

@@ -1,0 +1,27 @@
+import { Controller } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { GrpcMethod, Payload } from '@nestjs/microservices';
+import { IsString } from 'class-validator';
+import { GetSaga, type SagaView } from './saga.messages.js';
+
+export class GetSagaGrpcDto {
+  @IsString()
+  sagaId!: string;
+}
+
+/** `saga.v1.SagaService`. */
+@Controller()
+export class SagaGrpcController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @GrpcMethod('SagaService', 'GetSaga')
+  async get(@Payload() req: GetSagaGrpcDto) {
+    const saga: SagaView = await this.queries.execute(new GetSaga(req.sagaId));
+    return {
+      ...saga,
+      orderId: saga.orderId ?? '',
+      failureReason: saga.failureReason ?? '',
+      history: saga.history.map((h) => ({ ...h, message: h.message ?? '', finishedAt: h.finishedAt ?? '' })),
+    };
+  }
+}

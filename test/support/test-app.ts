@@ -1,0 +1,48 @@
+import type { INestApplication } from '@nestjs/common';
+import pg from 'pg';
+import { createApp, listen } from '../../src/app.factory.js';
+import { type AppConfig, loadConfig } from '../../src/config/app-config.js';
+import { freePort } from '../../src/database/embedded-postgres.mjs';
+import { Relay } from '../../src/messaging/relay.js';
+import { createTestDatabase } from './test-database.js';
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  /** The app's HTTP server, for supertest. */
+  http: ReturnType<INestApplication['getHttpServer']>;
+  /** A plain connection to the app's database, for asserting on rows. */
+  sql: pg.Pool;
+  /** Waits until the relay has delivered everything due (the saga's whole chain). */
+  drain: () => Promise<void>;
+  close: () => Promise<void>;
+}
+
+/**
+ * The real app (same factory as main.ts) on a fresh database, listening on free ports.
+ * The background relay runs as in production; `drain()` lets a test wait without sleeping.
+ */
+export async function startTestApp(overrides: { env?: Record<string, string>; databaseUrl?: string; grpc?: boolean } = {}): Promise<TestApp> {
+  const databaseUrl = overrides.databaseUrl ?? (await createTestDatabase());
+  const config: AppConfig = {
+    ...loadConfig({ ...overrides.env }),
+    databaseUrl,
+    port: 0,
+    grpcPort: overrides.grpc === false ? 0 : await freePort(),
+  };
+  const app = await createApp(config, ['error', 'warn']);
+  await listen(app, config);
+  const sql = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  const relay = app.get(Relay);
+  return {
+    app,
+    config,
+    http: app.getHttpServer(),
+    sql,
+    drain: () => relay.drain(),
+    close: async () => {
+      await app.close();
+      await sql.end();
+    },
+  };
+}
