@@ -80,7 +80,7 @@ export class InitialSchema1763800000000 implements MigrationInterface {
         "failure_reason" text,
         "saga_id" uuid NOT NULL,
         "created_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT now(),
-        "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now()
+        "updated_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX "orders_customer_newest" ON "orders"."orders" ("customer_id", "created_at", "id")`);
     await q.query(`

@@ -3,9 +3,12 @@ import request from 'supertest';
 import { expectBalanced } from './support/assertions.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
+type HistoryRow = { step: string; action: string; status: string; message: string | null };
+const steps = (history: HistoryRow[]) => history.map((h) => [h.step, h.action, h.status]);
+
 describe('order saga over HTTP', () => {
   let t: TestApp;
-  const initialStock = { e2e_beans: 10, e2e_kettle: 5, e2e_grinder: 2 };
+  const initialStock = { e2e_beans: 50, e2e_kettle: 5, e2e_grinder: 4 };
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -15,10 +18,12 @@ describe('order saga over HTTP', () => {
   });
   afterAll(() => t?.close());
 
-  const place = (items: object[], customerId = 'cust_1') =>
-    request(t.http).post('/api/v1/orders').send({ customerId, items });
+  const place = (items: object[], customerId = 'cust_1') => request(t.http).post('/api/v1/orders').send({ customerId, items });
+  const stockOf = async (id: string) => (await request(t.http).get(`/api/v1/products/${id}`).expect(200)).body;
+  const sagaOf = async (orderId: string) => (await request(t.http).get(`/api/v1/orders/${orderId}/saga`).expect(200)).body;
 
   it('happy path: the order is confirmed, stock is taken and the payment captured', async () => {
+    const before = await stockOf('e2e_beans');
     const res = await place([{ productId: 'e2e_beans', quantity: 3, price: 19.99 }]).expect(201);
     expect(res.body).toMatchObject({
       status: 'PENDING',
@@ -29,20 +34,122 @@ describe('order saga over HTTP', () => {
     await t.drain();
 
     const order = await request(t.http).get(`/api/v1/orders/${res.body.id}`).expect(200);
-    expect(order.body).toMatchObject({ status: 'CONFIRMED', failureReason: null, sagaId: res.body.sagaId });
-    const stock = await request(t.http).get('/api/v1/products/e2e_beans').expect(200);
-    expect(stock.body).toMatchObject({ available: 7, reserved: 3 });
+    expect(order.body).toMatchObject({ status: 'CONFIRMED', failureReason: null, sagaId: res.body.sagaId, totalAmount: '59.97' });
+    expect(await stockOf('e2e_beans')).toMatchObject({ available: before.available - 3, reserved: before.reserved + 3 });
     const payment = await request(t.http).get(`/api/v1/orders/${res.body.id}/payment`).expect(200);
     expect(payment.body).toMatchObject({ orderId: res.body.id, amount: '59.97', status: 'CAPTURED' });
 
-    const saga = await request(t.http).get(`/api/v1/orders/${res.body.id}/saga`).expect(200);
-    expect(saga.body).toMatchObject({ id: res.body.sagaId, type: 'place-order', status: 'COMPLETED', orderId: res.body.id });
-    expect(saga.body.history.map((h: { step: string; action: string; status: string }) => [h.step, h.action, h.status])).toEqual([
+    const saga = await sagaOf(res.body.id);
+    expect(saga).toMatchObject({ id: res.body.sagaId, type: 'place-order', status: 'COMPLETED', orderId: res.body.id });
+    expect(steps(saga.history)).toEqual([
       ['create-order', 'execute', 'SUCCEEDED'],
       ['reserve-inventory', 'execute', 'SUCCEEDED'],
       ['process-payment', 'execute', 'SUCCEEDED'],
       ['confirm-order', 'execute', 'SUCCEEDED'],
     ]);
+    const bySagaId = await request(t.http).get(`/api/v1/sagas/${res.body.sagaId}`).expect(200);
+    expect(bySagaId.body).toEqual(saga);
     await expectBalanced(t.sql, initialStock);
+  });
+
+  it('a declined payment compensates: stock restored, order CANCELLED with the reason, nothing captured', async () => {
+    const before = await stockOf('e2e_grinder');
+    // 2 × 300.00 = 600.00, above the default PAYMENT_DECLINE_ABOVE of 500.00
+    const res = await place([{ productId: 'e2e_grinder', quantity: 2, price: '300.00' }]).expect(201);
+    expect(res.body.totalAmount).toBe('600.00');
+    await t.drain();
+
+    const order = await request(t.http).get(`/api/v1/orders/${res.body.id}`).expect(200);
+    expect(order.body).toMatchObject({ status: 'CANCELLED', failureReason: 'CARD_DECLINED' });
+    expect(await stockOf('e2e_grinder')).toEqual(before);
+    const payment = await request(t.http).get(`/api/v1/orders/${res.body.id}/payment`).expect(200);
+    expect(payment.body.status).toBe('DECLINED');
+
+    const saga = await sagaOf(res.body.id);
+    expect(saga).toMatchObject({ status: 'COMPENSATED', failureReason: 'CARD_DECLINED' });
+    // Compensation runs newest first: release the stock, then cancel the order. No refund: nothing was captured.
+    expect(steps(saga.history)).toEqual([
+      ['create-order', 'execute', 'SUCCEEDED'],
+      ['reserve-inventory', 'execute', 'SUCCEEDED'],
+      ['process-payment', 'execute', 'FAILED'],
+      ['reserve-inventory', 'compensate', 'SUCCEEDED'],
+      ['create-order', 'compensate', 'SUCCEEDED'],
+    ]);
+    expect(saga.history[2].message).toBe('CARD_DECLINED');
+    const { rows } = await t.sql.query(`SELECT status FROM inventory.reservations WHERE order_id = $1`, [res.body.id]);
+    expect(rows).toEqual([{ status: 'RELEASED' }]);
+    await expectBalanced(t.sql, initialStock);
+  });
+
+  it('short stock cancels the order without touching payment', async () => {
+    const before = await stockOf('e2e_kettle');
+    const res = await place([
+      { productId: 'e2e_beans', quantity: 1, price: '19.99' },
+      { productId: 'e2e_kettle', quantity: 6, price: '10.00' },
+    ]).expect(201);
+    await t.drain();
+
+    const order = await request(t.http).get(`/api/v1/orders/${res.body.id}`).expect(200);
+    expect(order.body).toMatchObject({ status: 'CANCELLED', failureReason: 'OUT_OF_STOCK' });
+    expect(await stockOf('e2e_kettle')).toEqual(before);
+    await request(t.http).get(`/api/v1/orders/${res.body.id}/payment`).expect(404);
+    const { rows } = await t.sql.query('SELECT count(*)::int AS n FROM payment.payments WHERE order_id = $1', [res.body.id]);
+    expect(rows[0].n).toBe(0);
+    expect(steps((await sagaOf(res.body.id)).history)).toEqual([
+      ['create-order', 'execute', 'SUCCEEDED'],
+      ['reserve-inventory', 'execute', 'FAILED'],
+      ['create-order', 'compensate', 'SUCCEEDED'],
+    ]);
+    await expectBalanced(t.sql, initialStock);
+  });
+
+  it('an unknown product cancels the order', async () => {
+    const res = await place([{ productId: 'no_such_product', quantity: 1, price: '1.00' }]).expect(201);
+    await t.drain();
+    const order = await request(t.http).get(`/api/v1/orders/${res.body.id}`).expect(200);
+    expect(order.body).toMatchObject({ status: 'CANCELLED', failureReason: 'UNKNOWN_PRODUCT' });
+    await expectBalanced(t.sql, initialStock);
+  });
+
+  it('lists a customer\'s orders newest first, paged by cursor', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await place([{ productId: 'e2e_beans', quantity: 1, price: '1.00' }], 'cust_pages').expect(201)).body.id);
+    const first = await request(t.http).get('/api/v1/customers/cust_pages/orders?limit=2').expect(200);
+    expect(first.body.items.map((o: { id: string }) => o.id)).toEqual([ids[2], ids[1]]);
+    expect(first.body.items[0].items).toEqual([{ productId: 'e2e_beans', quantity: 1, price: '1.00' }]);
+    const second = await request(t.http).get(`/api/v1/customers/cust_pages/orders?limit=2&cursor=${first.body.nextCursor}`).expect(200);
+    expect(second.body).toMatchObject({ items: [{ id: ids[0] }], nextCursor: null });
+    await request(t.http).get('/api/v1/customers/cust_pages/orders?cursor=garbage').expect(400);
+    await request(t.http).get('/api/v1/customers/cust_pages/orders?limit=0').expect(400);
+    await t.drain();
+  });
+
+  it('answers 404 for unknown ids, never a 500', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const path of [
+      `/api/v1/orders/${unknown}`,
+      '/api/v1/orders/not-a-uuid',
+      `/api/v1/orders/${unknown}/saga`,
+      `/api/v1/orders/${unknown}/payment`,
+      `/api/v1/sagas/${unknown}`,
+      '/api/v1/sagas/not-a-uuid',
+      '/api/v1/products/no_such_product',
+    ]) {
+      const res = await request(t.http).get(path);
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      expect(res.body).toMatchObject({ statusCode: 404, code: expect.stringMatching(/_NOT_FOUND$/) });
+      expect(res.body.correlationId).toBe(res.headers['x-correlation-id']);
+    }
+  });
+
+  it('serves health and the OpenAPI document with a summary on every operation', async () => {
+    expect((await request(t.http).get('/health').expect(200)).body).toEqual({ status: 'ok', database: 'up' });
+    const doc = (await request(t.http).get('/docs-json').expect(200)).body;
+    const operations = Object.values(doc.paths as Record<string, Record<string, { summary?: string }>>).flatMap((p) => Object.values(p));
+    expect(operations.length).toBeGreaterThanOrEqual(9);
+    for (const op of operations) expect(op.summary).toEqual(expect.any(String));
+    expect(doc.paths['/api/v1/orders'].post.responses['201']).toBeDefined();
+    expect(doc.components.schemas.SagaViewDto).toBeDefined();
+    await request(t.http).get('/docs').expect(200);
   });
 });
