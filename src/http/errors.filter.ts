@@ -31,19 +31,23 @@ export class ErrorsFilter implements ExceptionFilter {
 
   private toBody(error: unknown): ErrorBody {
     if (isModuleError(error)) return { statusCode: httpStatusOf(error.code), code: error.code, message: error.message };
+    const parser = bodyParserError(error);
+    if (parser) return parser;
     if (error instanceof HttpException) return fromHttpException(error);
-    const parserError = error as { type?: string; status?: number; message?: string };
-    // body-parser: malformed JSON (400) and bodies over the limit (413).
-    if (typeof parserError.type === 'string' && parserError.type.startsWith('entity.') && typeof parserError.status === 'number') {
-      const tooLarge = parserError.status === 413;
-      return {
-        statusCode: parserError.status,
-        code: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'MALFORMED_BODY',
-        message: tooLarge ? 'Request body is larger than 1 MB' : 'Request body is not valid JSON',
-      };
-    }
     return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'INTERNAL', message: 'Internal server error' };
   }
+}
+
+/** body-parser's own errors (Nest wraps them in an HttpException): malformed JSON and oversized bodies. */
+function bodyParserError(error: unknown): ErrorBody | null {
+  const cause = (error instanceof HttpException ? error.cause : error) as { type?: unknown } | undefined;
+  if (cause?.type === 'entity.parse.failed') {
+    return { statusCode: HttpStatus.BAD_REQUEST, code: 'MALFORMED_BODY', message: 'Request body is not valid JSON' };
+  }
+  if (cause?.type === 'entity.too.large') {
+    return { statusCode: HttpStatus.PAYLOAD_TOO_LARGE, code: 'PAYLOAD_TOO_LARGE', message: 'Request body is larger than 1 MB' };
+  }
+  return null;
 }
 
 function fromHttpException(error: HttpException): ErrorBody {
