@@ -24,6 +24,7 @@ export class ReleaseInventory extends Command<{ orderId: string }> {
   static readonly type = 'inventory.ReleaseInventory';
 }
 
+/** `released`: stock had been held for the order and is now back (false when none was held). */
 export class InventoryReleased extends Event<{ orderId: string; released: boolean }> {
   static readonly type = 'inventory.InventoryReleased';
 }

@@ -16,20 +16,20 @@ export class ReleaseInventoryHandler implements ICommandHandler<ReleaseInventory
     private readonly outbox: Outbox,
   ) {}
 
-  /** Gives held stock back once; with nothing held it leaves a tombstone and succeeds. */
+  /** Gives held stock back once; with nothing held it leaves a tombstone (a late reservation is refused) and succeeds. */
   execute(cmd: ReleaseInventory): Promise<InventoryReleased> {
     const { orderId } = cmd.data;
     return this.db.transaction(async (tx) => {
       const firstTime = await this.inbox.markApplied(tx, INVENTORY_CONSUMER, cmd);
       const reservation = await findReservationForUpdate(tx, orderId);
-      let released = false;
       if (!reservation) {
         await tx.insert(Reservation, { orderId, id: randomUUID(), status: 'RELEASED', lines: [], reason: 'RELEASED_BEFORE_RESERVED' });
       } else if (reservation.status === 'RESERVED') {
         await moveStock(tx, reservation.lines, 1);
         await tx.update(Reservation, { orderId }, { status: 'RELEASED' });
-        released = true;
       }
+      // Says whether stock held for the order is back, so a repeated release answers the same.
+      const released = reservation !== null && reservation.status !== 'REJECTED' && reservation.lines.length > 0;
       const reply = new InventoryReleased({ orderId, released }).causedBy(cmd);
       if (firstTime) await this.outbox.add(tx, reply);
       return reply;

@@ -19,6 +19,7 @@ export class RefundPayment extends Command<{ orderId: string }> {
   static readonly type = 'payment.RefundPayment';
 }
 
+/** `refunded`: the order's payment had been captured and is now refunded (false when none was). */
 export class PaymentRefunded extends Event<{ orderId: string; refunded: boolean }> {
   static readonly type = 'payment.PaymentRefunded';
 }

@@ -19,8 +19,11 @@ export class RefundPaymentHandler implements ICommandHandler<RefundPayment, Paym
     const { orderId } = cmd.data;
     return this.db.transaction(async (tx) => {
       const firstTime = await this.inbox.markApplied(tx, PAYMENT_CONSUMER, cmd);
-      const result = await tx.update(Payment, { orderId, status: 'CAPTURED' }, { status: 'REFUNDED' });
-      const reply = new PaymentRefunded({ orderId, refunded: result.affected === 1 }).causedBy(cmd);
+      const payment = await tx.findOne(Payment, { where: { orderId }, lock: { mode: 'pessimistic_write' } });
+      if (payment?.status === 'CAPTURED') await tx.update(Payment, { id: payment.id }, { status: 'REFUNDED' });
+      // Says whether the order's money is back, so a repeated refund answers the same.
+      const refunded = payment?.status === 'CAPTURED' || payment?.status === 'REFUNDED';
+      const reply = new PaymentRefunded({ orderId, refunded }).causedBy(cmd);
       if (firstTime) await this.outbox.add(tx, reply);
       return reply;
     });
