@@ -88,6 +88,7 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   private idle(ms: number): Promise<void> {
+    if (!this.running) return Promise.resolve(); // stop() came during the pass: do not sleep
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.wake = () => {

@@ -20,6 +20,6 @@ export class OrderItem {
   unitPrice!: string;
 
   @ManyToOne('Order', (order: Order) => order.items, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'order_id' })
+  @JoinColumn({ name: 'order_id', foreignKeyConstraintName: 'order_items_order_id_fkey' })
   order!: Order;
 }

@@ -1,9 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 
 const runId = () => process.env.TEST_RUN_ID ?? 'local';
-let counter = 0;
 
 function urlFor(database: string): string {
   const url = new URL(process.env.TEST_ADMIN_URL ?? process.env.DATABASE_URL ?? '');
@@ -28,7 +28,7 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
  */
 export async function createTestDatabase(): Promise<string> {
   const template = `saga_tpl_${runId()}`;
-  const name = `saga_test_${runId()}_${process.pid}_${++counter}`;
+  const name = `saga_test_${runId()}_${randomBytes(4).toString('hex')}`;
   await admin(async (client) => {
     await client.query('SELECT pg_advisory_lock(727001)'); // one migrator; template copies one at a time
     try {

@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { createTestDatabase } from '../../test/support/test-database.js';
+import { dataSourceOptions } from './data-source-options.js';
+
+describe('schema', () => {
+  let db: DataSource;
+
+  beforeAll(async () => {
+    db = await new DataSource(dataSourceOptions(await createTestDatabase())).initialize();
+  });
+  afterAll(() => db?.destroy());
+
+  it('the migrations build exactly what the entities describe (migration:generate would find nothing)', async () => {
+    const pending = await db.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
+  it('each module keeps its tables in its own schema', async () => {
+    const rows: { table_schema: string; table_name: string }[] = await db.query(
+      `SELECT table_schema, table_name FROM information_schema.tables
+        WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'public') ORDER BY 1, 2`,
+    );
+    expect(rows.map((r) => `${r.table_schema}.${r.table_name}`)).toEqual([
+      'inventory.products',
+      'inventory.reservations',
+      'messaging.inbox',
+      'messaging.outbox',
+      'orders.idempotency_keys',
+      'orders.order_items',
+      'orders.orders',
+      'payment.payments',
+      'saga.saga_instances',
+      'saga.saga_steps',
+    ]);
+  });
+});

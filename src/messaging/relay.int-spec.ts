@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { createTestDatabase } from '../../test/support/test-database.js';
+import { type AppConfig, loadConfig } from '../config/app-config.js';
+import { ConfigModule } from '../config/config.module.js';
+import { dataSourceOptions } from '../database/data-source-options.js';
+import { Event, registerMessages, type Message } from './message.js';
+import { MessageConsumers } from './message-consumers.js';
+import { MessagingModule } from './messaging.module.js';
+import { Outbox } from './outbox.js';
+import { Relay } from './relay.js';
+
+class Probe extends Event<{ n: number }> {
+  static readonly type = 'test.Probe';
+}
+registerMessages(Probe);
+
+/** The messaging module alone on a real database, relay loop off: tests drive `drain()`. */
+async function messagingContext(databaseUrl: string, batchSize: number): Promise<INestApplicationContext> {
+  const base = loadConfig({});
+  const config: AppConfig = { ...base, databaseUrl, relay: { ...base.relay, enabled: false, batchSize } };
+  const moduleRef = await Test.createTestingModule({
+    imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), MessagingModule],
+  }).compile();
+  moduleRef.useLogger(['error']);
+  return moduleRef.init();
+}
+
+async function enqueue(ctx: INestApplicationContext, count: number, recipient: string): Promise<string[]> {
+  const probes = Array.from({ length: count }, (_, n) => new Probe({ n }, { recipient }));
+  await ctx.get(DataSource).transaction((tx) => ctx.get(Outbox).add(tx, probes));
+  return probes.map((p) => p.meta.messageId);
+}
+
+describe('relay', () => {
+  let url: string;
+  let a: INestApplicationContext;
+  let b: INestApplicationContext;
+
+  beforeAll(async () => {
+    url = await createTestDatabase();
+    a = await messagingContext(url, 7);
+    b = await messagingContext(url, 7);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('two relays draining one outbox deliver every row exactly once, and share the work', async () => {
+    const seen = { a: [] as string[], b: [] as string[] };
+    // A slow consumer, so the two relays' claims overlap in time.
+    const consumer = (into: string[]) => async (m: Message) => {
+      await new Promise((r) => setTimeout(r, Math.random() * 3));
+      into.push(m.meta.messageId);
+    };
+    a.get(MessageConsumers).register('probe-shared', consumer(seen.a));
+    b.get(MessageConsumers).register('probe-shared', consumer(seen.b));
+    const ids = await enqueue(a, 300, 'probe-shared');
+
+    await Promise.all([a.get(Relay).drain(), b.get(Relay).drain()]);
+
+    const delivered = [...seen.a, ...seen.b];
+    expect(delivered).toHaveLength(ids.length);
+    expect(new Set(delivered)).toEqual(new Set(ids));
+    expect(seen.a.length).toBeGreaterThan(0);
+    expect(seen.b.length).toBeGreaterThan(0);
+    const [row] = await a.get(DataSource).query(
+      `SELECT count(*) FILTER (WHERE processed_at IS NULL)::int AS pending, max(attempts)::int AS attempts
+         FROM messaging.outbox WHERE consumer = 'probe-shared'`,
+    );
+    expect(row).toEqual({ pending: 0, attempts: 1 });
+  });
+
+  it('a consumer that throws leaves its row for a later attempt, with the error and a backoff', async () => {
+    let calls = 0;
+    a.get(MessageConsumers).register('probe-flaky', async () => {
+      calls++;
+      if (calls === 1) throw new Error('participant unavailable');
+    });
+    const [id] = await enqueue(a, 1, 'probe-flaky');
+    const db = a.get(DataSource);
+
+    await a.get(Relay).drain();
+    const [failed] = await db.query(
+      `SELECT processed_at, attempts, last_error, available_at > now() AS backing_off FROM messaging.outbox WHERE message_id = $1`,
+      [id],
+    );
+    expect(failed).toEqual({ processed_at: null, attempts: 1, last_error: 'participant unavailable', backing_off: true });
+
+    await db.query(`UPDATE messaging.outbox SET available_at = now() WHERE message_id = $1`, [id]); // the backoff is over
+    await a.get(Relay).drain();
+    const [done] = await db.query(`SELECT processed_at IS NOT NULL AS processed, attempts FROM messaging.outbox WHERE message_id = $1`, [id]);
+    expect(done).toEqual({ processed: true, attempts: 2 });
+    expect(calls).toBe(2);
+  });
+
+  it('a row whose relay died mid-delivery is taken over once its lease expires', async () => {
+    const delivered: string[] = [];
+    a.get(MessageConsumers).register('probe-lease', async (m) => void delivered.push(m.meta.messageId));
+    b.get(MessageConsumers).register('probe-lease', async (m) => void delivered.push(m.meta.messageId));
+    const [id] = await enqueue(a, 1, 'probe-lease');
+    const db = a.get(DataSource);
+    // A relay claims the row (its lease hides it) and dies before delivering.
+    await db.query(`UPDATE messaging.outbox SET attempts = 1, available_at = now() + interval '30 seconds' WHERE message_id = $1`, [id]);
+    await b.get(Relay).drain();
+    expect(delivered).toEqual([]);
+
+    await db.query(`UPDATE messaging.outbox SET available_at = now() - interval '1 millisecond' WHERE message_id = $1`, [id]); // lease expired
+    await b.get(Relay).drain();
+    expect(delivered).toEqual([id]);
+  });
+
+  it('the outbox trigger wakes a listening relay without waiting for the poll', async () => {
+    const base = loadConfig({});
+    const config: AppConfig = { ...base, databaseUrl: url, relay: { ...base.relay, pollMs: 60_000 } };
+    const moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(url)), MessagingModule],
+    }).compile();
+    moduleRef.useLogger(['error']);
+    const live = await moduleRef.init();
+    let resolveDelivered!: () => void;
+    const delivered = new Promise<void>((r) => (resolveDelivered = r));
+    live.get(MessageConsumers).register('probe-notify', async () => resolveDelivered());
+    try {
+      live.get(Relay).start();
+      await new Promise((r) => setTimeout(r, 300)); // LISTEN is set up; the loop sleeps (poll is 60 s)
+      const started = Date.now();
+      await enqueue(live, 1, 'probe-notify');
+      await delivered;
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await live.close();
+    }
+  });
+});

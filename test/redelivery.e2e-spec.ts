@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { InventoryReserved } from '../src/inventory/inventory.messages.js';
+import { Outbox } from '../src/messaging/outbox.js';
+import { expectBalanced } from './support/assertions.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+/** Everything one saga's messages can change. */
+async function snapshot(t: TestApp, orderId: string, sagaId: string) {
+  const { rows } = await t.sql.query(
+    `SELECT (SELECT row_to_json(p) FROM (SELECT available, reserved FROM inventory.products WHERE id = 'redo_beans') p) AS stock,
+            (SELECT json_agg(row_to_json(p)) FROM (SELECT status, amount FROM payment.payments WHERE order_id = $1) p) AS payments,
+            (SELECT row_to_json(s) FROM (SELECT status, version, step_index FROM saga.saga_instances WHERE id = $2) s) AS saga,
+            (SELECT count(*) FROM saga.saga_steps WHERE saga_id = $2)::int AS history,
+            (SELECT status FROM orders.orders WHERE id = $1::uuid) AS order_status,
+            (SELECT count(*) FROM messaging.outbox WHERE meta->>'correlationId' = $2::text)::int AS outbox,
+            (SELECT count(*) FROM messaging.inbox)::int AS inbox`,
+    [orderId, sagaId],
+  );
+  return rows[0];
+}
+
+describe('redelivery', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    await request(t.http).post('/api/v1/products').send({ id: 'redo_beans', name: 'beans', price: '5.00', stock: 10 }).expect(201);
+  });
+  afterAll(() => t?.close());
+
+  it('every command and reply of a saga delivered a second time changes nothing', async () => {
+    const order = (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId: 'redo_beans', quantity: 2, price: '5.00' }] }).expect(201)).body;
+    await t.drain();
+    const before = await snapshot(t, order.id, order.sagaId);
+    expect(before).toMatchObject({ stock: { available: 8, reserved: 2 }, payments: [{ status: 'CAPTURED' }], saga: { status: 'COMPLETED' }, order_status: 'CONFIRMED' });
+
+    // As if every delivery had crashed after its effects but before the relay saw it done.
+    const { rowCount } = await t.sql.query(
+      `UPDATE messaging.outbox SET processed_at = NULL, available_at = now() WHERE meta->>'correlationId' = $1`,
+      [order.sagaId],
+    );
+    expect(rowCount).toBe(6); // 3 commands + 3 replies
+    await t.drain();
+
+    expect(await snapshot(t, order.id, order.sagaId)).toEqual(before);
+    await expectBalanced(t.sql, { redo_beans: 10 });
+  });
+
+  it('a stale or duplicate reply with a new message id is dropped by the saga', async () => {
+    const order = (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId: 'redo_beans', quantity: 1, price: '5.00' }] }).expect(201)).body;
+    await t.drain();
+    const before = await snapshot(t, order.id, order.sagaId);
+    const { rows } = await t.sql.query(
+      `SELECT message_id FROM saga.saga_steps WHERE saga_id = $1 AND step = 'reserve-inventory'`,
+      [order.sagaId],
+    );
+    // A second "reserved" reply to the first command, arriving after the saga moved on.
+    const late = new InventoryReserved(
+      { orderId: order.id, reservationId: 'another' },
+      { correlationId: order.sagaId, causationId: rows[0].message_id, recipient: 'saga' },
+    );
+    await t.app.get(DataSource).transaction((tx) => t.app.get(Outbox).add(tx, late));
+    await t.drain();
+
+    const after = await snapshot(t, order.id, order.sagaId);
+    expect({ ...after, outbox: after.outbox - 1, inbox: after.inbox - 1 }).toEqual(before); // only the late reply's own rows
+    const { rows: pending } = await t.sql.query('SELECT count(*)::int AS n FROM messaging.outbox WHERE processed_at IS NULL');
+    expect(pending[0].n).toBe(0);
+  });
+});
