@@ -43,7 +43,7 @@ export async function createApp(config: AppConfig, logger?: LogLevel[]): Promise
       {
         transport: Transport.GRPC,
         options: {
-          url: `127.0.0.1:${config.grpcPort}`,
+          url: `${config.host}:${config.grpcPort}`,
           package: GRPC_PACKAGES,
           protoPath: PROTO_FILES,
           loader: { longs: String, enums: String, defaults: true, oneofs: true },
@@ -59,5 +59,5 @@ export async function createApp(config: AppConfig, logger?: LogLevel[]): Promise
 /** Starts HTTP and gRPC listeners; the caller owns `app.close()`. */
 export async function listen(app: INestApplication, config: AppConfig): Promise<void> {
   await app.startAllMicroservices();
-  await app.listen(config.port, '0.0.0.0');
+  await app.listen(config.port, config.host);
 }

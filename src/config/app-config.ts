@@ -4,6 +4,8 @@ import { parseMoney } from '../common/money.js';
 export interface AppConfig {
   /** Set by the caller: `DATABASE_URL`, or the embedded cluster started for it. */
   databaseUrl: string;
+  /** Interface HTTP and gRPC listen on. */
+  host: string;
   port: number;
   /** 0 turns the gRPC server off (e.g. for a second in-process instance in tests). */
   grpcPort: number;
@@ -37,6 +39,7 @@ function int(env: Env, name: string, fallback: number): number {
 export function loadConfig(env: Env = process.env): AppConfig {
   return {
     databaseUrl: env.DATABASE_URL ?? '',
+    host: env.HOST ?? '0.0.0.0',
     port: int(env, 'PORT', 3000),
     grpcPort: int(env, 'GRPC_PORT', 50051),
     paymentDeclineAboveCents: parseMoney(env.PAYMENT_DECLINE_ABOVE ?? '500.00'),

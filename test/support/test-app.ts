@@ -27,6 +27,7 @@ export async function startTestApp(overrides: { env?: Record<string, string>; da
   const config: AppConfig = {
     ...loadConfig({ ...overrides.env }),
     databaseUrl,
+    host: '127.0.0.1',
     port: 0,
     grpcPort: overrides.grpc === false ? 0 : await freePort(),
   };
