@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -25,7 +25,7 @@ export const OUTBOX_CHANNEL = 'outbox';
  * process or many, can share one outbox.
  */
 @Injectable()
-export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(Relay.name);
   private running = false;
   private loop?: Promise<void>;
@@ -45,7 +45,8 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
     if (this.config.relay.enabled) this.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database pool closes: the deliveries in hand still need it. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.stop();
   }
 
@@ -167,6 +168,7 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
     const client = new pg.Client({ connectionString: this.config.databaseUrl });
     client.on('notification', () => this.wake?.());
     client.on('error', (error) => {
+      if (!this.running) return; // shutting down: the database may go first
       this.logger.warn(`LISTEN connection lost: ${error.message}`);
       client.end().catch(() => undefined);
       if (this.listener === client) setTimeout(() => void this.listen(), this.config.relay.pollMs);
