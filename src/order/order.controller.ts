@@ -51,7 +51,8 @@ export class OrderController {
   ): Promise<OrderView> {
     const idempotencyKey = key ?? xKey;
     if (idempotencyKey !== undefined && !KEY.test(idempotencyKey)) {
-      throw new BadRequestException('Idempotency-Key must be 1-255 printable characters without spaces');
+      const message = 'Idempotency-Key must be 1-255 printable characters without spaces';
+      throw new BadRequestException({ code: 'VALIDATION_FAILED', message, errors: [{ field: 'Idempotency-Key', messages: [message] }] });
     }
     const result: PlaceOrderResult = await this.commands.execute(new PlaceOrder(body, idempotencyKey));
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');

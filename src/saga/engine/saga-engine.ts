@@ -111,7 +111,6 @@ export class SagaEngine implements OnModuleInit {
       if (reply) command.causedBy(reply);
       command.meta.correlationId = sagaId;
       command.meta.replyTo = SAGA_CONSUMER;
-      delete command.meta.recipient;
       rows.push({ sagaId, step: next.step, action: next.action, status: 'PENDING', messageId: command.meta.messageId });
       await this.outbox.add(tx, command);
     }
