@@ -20,11 +20,11 @@ export class InitialSchema1763800000000 implements MigrationInterface {
         "attempts" integer NOT NULL DEFAULT 0,
         "available_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
         "processed_at" TIMESTAMP WITH TIME ZONE,
+        "dead_at" TIMESTAMP WITH TIME ZONE,
         "last_error" text,
         "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE UNIQUE INDEX "outbox_message_consumer" ON "messaging"."outbox" ("message_id", "consumer")`);
-    await q.query(`CREATE INDEX "outbox_due" ON "messaging"."outbox" ("available_at", "id") WHERE "processed_at" IS NULL`);
+    await q.query(`CREATE INDEX "outbox_due" ON "messaging"."outbox" ("available_at", "id") WHERE "processed_at" IS NULL AND "dead_at" IS NULL`);
     // One NOTIFY per inserting statement (not per row) wakes every relay when the transaction commits.
     await q.query(`
       CREATE FUNCTION "messaging"."notify_outbox"() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -51,11 +51,16 @@ export class InitialSchema1763800000000 implements MigrationInterface {
         "data" jsonb NOT NULL,
         "failure_reason" text,
         "awaiting_message_id" uuid,
+        "attempt" integer NOT NULL DEFAULT 1,
+        "last_error" text,
+        "deadline_at" TIMESTAMP WITH TIME ZONE,
+        "timeout_at" TIMESTAMP WITH TIME ZONE,
         "version" integer NOT NULL DEFAULT 1,
         "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
         "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX "saga_instances_status_type" ON "saga"."saga_instances" ("status", "type")`);
+    await q.query(`CREATE INDEX "saga_instances_timeout" ON "saga"."saga_instances" ("timeout_at") WHERE "timeout_at" IS NOT NULL`);
     await q.query(`
       CREATE TABLE "saga"."saga_steps" (
         "id" BIGSERIAL PRIMARY KEY,
@@ -107,9 +112,10 @@ export class InitialSchema1763800000000 implements MigrationInterface {
         "price" numeric(14,2) NOT NULL,
         "available" integer NOT NULL,
         "reserved" integer NOT NULL DEFAULT 0,
+        "stocked" integer NOT NULL,
         "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
         "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-        CONSTRAINT "products_stock_not_negative" CHECK ("available" >= 0 AND "reserved" >= 0)
+        CONSTRAINT "products_stock_valid" CHECK ("available" >= 0 AND "reserved" >= 0 AND "available" + "reserved" <= "stocked")
       )`);
     await q.query(`
       CREATE TABLE "inventory"."reservations" (

@@ -20,6 +20,31 @@ export interface AppConfig {
     leaseMs: number;
     /** Cap of the exponential backoff between delivery attempts of one row. */
     maxBackoffMs: number;
+    /** Deliveries of a row (other than a saga's command) before it is dead-lettered. */
+    maxAttempts: number;
+  };
+  saga: {
+    /** Attempts of a step's command before the saga compensates (a business "no" is never retried). */
+    retryAttempts: number;
+    /** First retry delay; it doubles each attempt, with jitter. */
+    retryDelayMs: number;
+    /** Attempts of a compensation before the saga is FAILED and needs a person. */
+    compensationAttempts: number;
+    /** Cap of the backoff between attempts. */
+    maxRetryDelayMs: number;
+    /** A step without a reply after this long is a technical failure. */
+    stepTimeoutMs: number;
+    /** Deadline of a whole saga: past it, a saga still executing compensates. */
+    timeoutMs: number;
+    /** How often each instance looks for sagas whose step or deadline expired. */
+    timerPollMs: number;
+  };
+  /** Off by default: technical failures and latency injected into participants, for tests and demos. */
+  faults: {
+    inventoryFailureRate: number;
+    paymentFailureRate: number;
+    inventoryLatencyMs: number;
+    paymentLatencyMs: number;
   };
 }
 
@@ -32,6 +57,14 @@ function int(env: Env, name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function rate(env: Env, name: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return 0;
+  const value = Number(raw);
+  if (!(value >= 0 && value <= 1)) throw new Error(`${name} must be a number from 0 to 1, got "${raw}"`);
   return value;
 }
 
@@ -49,6 +82,22 @@ export function loadConfig(env: Env = process.env): AppConfig {
       batchSize: int(env, 'RELAY_BATCH_SIZE', 16),
       leaseMs: int(env, 'RELAY_LEASE_MS', 30_000),
       maxBackoffMs: int(env, 'RELAY_MAX_BACKOFF_MS', 30_000),
+      maxAttempts: int(env, 'RELAY_MAX_ATTEMPTS', 10),
+    },
+    saga: {
+      retryAttempts: Math.max(1, int(env, 'SAGA_RETRY_ATTEMPTS', 3)),
+      retryDelayMs: int(env, 'SAGA_RETRY_DELAY_MS', 200),
+      compensationAttempts: Math.max(1, int(env, 'SAGA_COMPENSATION_ATTEMPTS', 8)),
+      maxRetryDelayMs: int(env, 'SAGA_MAX_RETRY_DELAY_MS', 30_000),
+      stepTimeoutMs: int(env, 'SAGA_STEP_TIMEOUT_MS', 30_000),
+      timeoutMs: int(env, 'SAGA_TIMEOUT_SECONDS', 300) * 1000,
+      timerPollMs: int(env, 'SAGA_TIMER_POLL_MS', 250),
+    },
+    faults: {
+      inventoryFailureRate: rate(env, 'INVENTORY_FAILURE_RATE'),
+      paymentFailureRate: rate(env, 'PAYMENT_FAILURE_RATE'),
+      inventoryLatencyMs: int(env, 'INVENTORY_LATENCY_MS', 0),
+      paymentLatencyMs: int(env, 'PAYMENT_LATENCY_MS', 0),
     },
   };
 }

@@ -10,8 +10,8 @@ export const DEMO_PRODUCTS = [
 /** Inserts the demo products once: an existing product (and its stock) is left as it is. */
 export async function seedDemoCatalogue(db: DataSource): Promise<void> {
   await db.query(
-    `INSERT INTO inventory.products (id, name, price, available)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::int[])
+    `INSERT INTO inventory.products (id, name, price, available, stocked)
+     SELECT id, name, price, stock, stock FROM unnest($1::text[], $2::text[], $3::numeric[], $4::int[]) AS p(id, name, price, stock)
      ON CONFLICT (id) DO NOTHING`,
     [DEMO_PRODUCTS.map((p) => p.id), DEMO_PRODUCTS.map((p) => p.name), DEMO_PRODUCTS.map((p) => p.price), DEMO_PRODUCTS.map((p) => p.stock)],
   );

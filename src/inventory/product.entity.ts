@@ -2,7 +2,7 @@ import { Check, Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColum
 
 /** A product and its stock: `available` can be reserved, `reserved` is held for orders. */
 @Entity({ schema: 'inventory', name: 'products' })
-@Check('products_stock_not_negative', '"available" >= 0 AND "reserved" >= 0')
+@Check('products_stock_valid', '"available" >= 0 AND "reserved" >= 0 AND "available" + "reserved" <= "stocked"')
 export class Product {
   @PrimaryColumn({ type: 'text' })
   id!: string;
@@ -19,6 +19,10 @@ export class Product {
 
   @Column({ type: 'int', default: 0 })
   reserved!: number;
+
+  /** Units ever put into stock: available + reserved never exceeds it (the consistency check compares). */
+  @Column({ type: 'int' })
+  stocked!: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

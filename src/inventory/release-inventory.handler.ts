@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { FaultInjector } from '../messaging/fault-injector.js';
 import { Inbox } from '../messaging/inbox.js';
 import { Outbox } from '../messaging/outbox.js';
 import { InventoryReleased, ReleaseInventory } from './inventory.messages.js';
@@ -14,10 +15,12 @@ export class ReleaseInventoryHandler implements ICommandHandler<ReleaseInventory
     private readonly db: DataSource,
     private readonly inbox: Inbox,
     private readonly outbox: Outbox,
+    private readonly faults: FaultInjector,
   ) {}
 
   /** Gives held stock back once; with nothing held it leaves a tombstone (a late reservation is refused) and succeeds. */
-  execute(cmd: ReleaseInventory): Promise<InventoryReleased> {
+  async execute(cmd: ReleaseInventory): Promise<InventoryReleased> {
+    await this.faults.inject(cmd); // off unless configured: a technical failure before any effect
     const { orderId } = cmd.data;
     return this.db.transaction(async (tx) => {
       const firstTime = await this.inbox.markApplied(tx, INVENTORY_CONSUMER, cmd);

@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { FaultInjector } from '../messaging/fault-injector.js';
 import { Inbox } from '../messaging/inbox.js';
 import { Outbox } from '../messaging/outbox.js';
 import { InventoryRejected, InventoryReserved, ReserveInventory } from './inventory.messages.js';
@@ -17,10 +18,12 @@ export class ReserveInventoryHandler implements ICommandHandler<ReserveInventory
     private readonly db: DataSource,
     private readonly inbox: Inbox,
     private readonly outbox: Outbox,
+    private readonly faults: FaultInjector,
   ) {}
 
   /** Reserves every line or none, once per order: asked again, it answers as the first time. */
-  execute(cmd: ReserveInventory): Promise<ReserveReply> {
+  async execute(cmd: ReserveInventory): Promise<ReserveReply> {
+    await this.faults.inject(cmd); // off unless configured: a technical failure before any effect
     const { orderId, lines } = cmd.data;
     return this.db.transaction(async (tx) => {
       const firstTime = await this.inbox.markApplied(tx, INVENTORY_CONSUMER, cmd);

@@ -52,7 +52,7 @@ export function findReservationForUpdate(tx: EntityManager, orderId: string): Pr
 
 export async function insertProduct(tx: EntityManager, product: Pick<Product, 'id' | 'name' | 'price' | 'available'>): Promise<boolean> {
   const rows: unknown[] = await tx.query(
-    `INSERT INTO inventory.products (id, name, price, available) VALUES ($1, $2, $3, $4)
+    `INSERT INTO inventory.products (id, name, price, available, stocked) VALUES ($1, $2, $3, $4, $4)
      ON CONFLICT (id) DO NOTHING RETURNING 1`,
     [product.id, product.name, product.price, product.available],
   );

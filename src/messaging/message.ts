@@ -15,6 +15,8 @@ export interface MessageMeta {
   replyTo?: string;
   /** On a reply: the consumer it is addressed to (copied from the command's `replyTo`). */
   recipient?: string;
+  /** On a command: which attempt this delivery is (a retry keeps the message id). */
+  attempt?: number;
 }
 
 /** The class side of a message: its stable persisted type name and its constructor. */
@@ -46,6 +48,7 @@ export abstract class Message<T = unknown> {
       ...(meta.traceparent && { traceparent: meta.traceparent }),
       ...(meta.replyTo && { replyTo: meta.replyTo }),
       ...(meta.recipient && { recipient: meta.recipient }),
+      ...(meta.attempt && { attempt: meta.attempt }),
     };
   }
 

@@ -1,15 +1,16 @@
 import { Global, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { FaultInjector } from './fault-injector.js';
 import { Inbox } from './inbox.js';
 import { MessageConsumers } from './message-consumers.js';
 import { Outbox } from './outbox.js';
 import { Relay } from './relay.js';
 
-/** Business-free plumbing every module uses: outbox, inbox, relay and the consumer registry. */
+/** Business-free plumbing every module uses: outbox, inbox, relay, the consumer registry and fault injection. */
 @Global()
 @Module({
   imports: [CqrsModule],
-  providers: [Outbox, Inbox, Relay, MessageConsumers],
-  exports: [CqrsModule, Outbox, Inbox, Relay, MessageConsumers],
+  providers: [Outbox, Inbox, Relay, MessageConsumers, FaultInjector],
+  exports: [CqrsModule, Outbox, Inbox, Relay, MessageConsumers, FaultInjector],
 })
 export class MessagingModule {}

@@ -1,10 +1,12 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { MessageMeta } from './message.js';
 
-/** One row per (message, consumer): a delivery still owed, or done when `processedAt` is set. */
+/**
+ * One delivery owed to one consumer: done when `processedAt` is set, given up (dead letter)
+ * when `deadAt` is. A saga's retry of a command is a new row with the same message id.
+ */
 @Entity({ schema: 'messaging', name: 'outbox' })
-@Index('outbox_message_consumer', ['messageId', 'consumer'], { unique: true })
-@Index('outbox_due', ['availableAt', 'id'], { where: '"processed_at" IS NULL' })
+@Index('outbox_due', ['availableAt', 'id'], { where: '"processed_at" IS NULL AND "dead_at" IS NULL' })
 export class OutboxRow {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -33,6 +35,10 @@ export class OutboxRow {
 
   @Column({ name: 'processed_at', type: 'timestamptz', nullable: true })
   processedAt!: Date | null;
+
+  /** Set when the relay gave up on the row; the dead-letter API re-drives it. */
+  @Column({ name: 'dead_at', type: 'timestamptz', nullable: true })
+  deadAt!: Date | null;
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;

@@ -12,8 +12,9 @@ import { OutboxRow } from './outbox.entity.js';
 export class Outbox {
   constructor(private readonly consumers: MessageConsumers) {}
 
-  /** Adds one outbox row per (message, consumer); `availableAt` delays delivery. */
-  async add(tx: EntityManager, messages: Message | Message[], availableAt?: Date): Promise<void> {
+  /** Adds one outbox row per (message, consumer); `delayMs` holds delivery back (by the database's clock). */
+  async add(tx: EntityManager, messages: Message | Message[], options: { delayMs?: number } = {}): Promise<void> {
+    const delayMs = Math.max(0, Math.round(options.delayMs ?? 0));
     const rows = [messages].flat().flatMap((message) =>
       this.consumersOf(message).map((consumer) => ({
         messageId: message.meta.messageId,
@@ -21,7 +22,7 @@ export class Outbox {
         type: message.type,
         payload: message.data as object,
         meta: message.meta,
-        ...(availableAt && { availableAt }),
+        ...(delayMs > 0 && { availableAt: () => `now() + interval '${delayMs} milliseconds'` }),
       })),
     );
     if (rows.length === 0) return;

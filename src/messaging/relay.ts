@@ -3,8 +3,10 @@ import { CommandBus } from '@nestjs/cqrs';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { restoreMessage, type MessageMeta } from './message.js';
+import { DeliveryFailed } from './delivery-failed.js';
+import { type Message, restoreMessage, type MessageMeta } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
+import { Outbox } from './outbox.js';
 
 interface ClaimedRow {
   id: string;
@@ -20,9 +22,11 @@ export const OUTBOX_CHANNEL = 'outbox';
 
 /**
  * Delivers outbox rows: claims due rows, dispatches each one awaited to its consumer, and
- * settles it (in the consumer's own transaction via the inbox, or here) or reschedules it with
- * backoff. Wakes on LISTEN/NOTIFY and polls as a fallback. Any number of relays, in one
- * process or many, can share one outbox.
+ * settles it (in the consumer's own transaction via the inbox, or here). When a handler throws:
+ * a command whose requester awaits a reply is answered with DeliveryFailed (the requester, e.g.
+ * a saga, owns the retry policy); anything else is retried with backoff and, past
+ * RELAY_MAX_ATTEMPTS, dead-lettered. Wakes on LISTEN/NOTIFY and polls as a fallback. Any number
+ * of relays, in one process or many, can share one outbox.
  */
 @Injectable()
 export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -38,6 +42,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     private readonly db: DataSource,
     private readonly commandBus: CommandBus,
     private readonly consumers: MessageConsumers,
+    private readonly outbox: Outbox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -110,6 +115,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
       `WITH due AS (
          SELECT id FROM messaging.outbox
           WHERE processed_at IS NULL   -- still owed
+            AND dead_at IS NULL        -- not given up on
             AND available_at <= now()  -- new, backoff over, or a dead relay's lease expired
           ORDER BY available_at, id    -- oldest first
           LIMIT $1
@@ -127,8 +133,9 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   }
 
   private async deliver(row: ClaimedRow): Promise<void> {
+    let message: Message | undefined;
     try {
-      const message = restoreMessage(row.type, row.payload, row.meta);
+      message = restoreMessage(row.type, row.payload, row.meta);
       message.delivery = { outboxId: row.id, settled: false };
       if (row.consumer === COMMAND_BUS_CONSUMER) {
         await this.commandBus.execute(message);
@@ -142,22 +149,47 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
         await this.db.query('UPDATE messaging.outbox SET processed_at = now() WHERE id = $1', [row.id]);
       }
     } catch (error) {
-      await this.reschedule(row, error);
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.warn(`delivery of ${row.type} #${row.id} to ${row.consumer} failed (attempt ${row.attempts}): ${reason}`);
+      if (message && row.consumer === COMMAND_BUS_CONSUMER && message.meta.replyTo) {
+        await this.reportFailure(row, message, reason);
+      } else {
+        await this.reschedule(row, reason);
+      }
     }
   }
 
-  /** A failed delivery is tried again after an exponential, jittered, capped backoff. */
-  private async reschedule(row: ClaimedRow, error: unknown): Promise<void> {
-    const reason = error instanceof Error ? error.message : String(error);
+  /** Settles the failed command and tells its requester, in one transaction; the requester decides what next. */
+  private async reportFailure(row: ClaimedRow, command: Message, reason: string): Promise<void> {
+    try {
+      await this.db.transaction(async (tx) => {
+        const settled: unknown[] = await tx.query(
+          `UPDATE messaging.outbox SET processed_at = now(), last_error = $2
+            WHERE id = $1 AND processed_at IS NULL RETURNING 1`,
+          [row.id, reason.slice(0, 2000)],
+        );
+        if (settled.length === 0) return; // another relay got there first (an expired lease)
+        const failure = new DeliveryFailed({ type: row.type, attempt: command.meta.attempt ?? 1, error: reason }).causedBy(command);
+        await this.outbox.add(tx, failure);
+      });
+    } catch (error) {
+      await this.reschedule(row, `${reason}; and reporting it failed: ${String(error)}`);
+    }
+  }
+
+  /** Tries a row again after an exponential, jittered, capped backoff; past the limit it becomes a dead letter. */
+  private async reschedule(row: ClaimedRow, reason: string): Promise<void> {
+    const dead = row.attempts >= this.config.relay.maxAttempts;
     const backoff = Math.min(this.config.relay.maxBackoffMs, 100 * 2 ** Math.min(row.attempts, 20));
     const delay = Math.round(backoff / 2 + Math.random() * (backoff / 2));
-    this.logger.warn(`delivery of ${row.type} #${row.id} to ${row.consumer} failed (attempt ${row.attempts}): ${reason}`);
+    if (dead) this.logger.error(`${row.type} #${row.id} to ${row.consumer} is dead-lettered after ${row.attempts} attempts: ${reason}`);
     await this.db
       .query(
         `UPDATE messaging.outbox
-            SET available_at = now() + $2 * interval '1 millisecond', last_error = $3
+            SET available_at = now() + $2 * interval '1 millisecond', last_error = $3,
+                dead_at = CASE WHEN $4 THEN now() END
           WHERE id = $1 AND processed_at IS NULL`,
-        [row.id, delay, reason.slice(0, 2000)],
+        [row.id, delay, reason.slice(0, 2000), dead],
       )
       .catch((e: unknown) => this.logger.error(`could not reschedule #${row.id}: ${String(e)}`)); // the lease expires instead
   }

@@ -2,6 +2,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { parseMoney } from '../common/money.js';
+import { FaultInjector } from '../messaging/fault-injector.js';
 import { Inbox } from '../messaging/inbox.js';
 import { Outbox } from '../messaging/outbox.js';
 import { CardGateway } from './card-gateway.js';
@@ -18,11 +19,13 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPayment, Pa
     private readonly db: DataSource,
     private readonly inbox: Inbox,
     private readonly outbox: Outbox,
+    private readonly faults: FaultInjector,
     private readonly gateway: CardGateway,
   ) {}
 
   /** Charges an order at most once: asked again, it answers with the first outcome. */
-  execute(cmd: ProcessPayment): Promise<PaymentReply> {
+  async execute(cmd: ProcessPayment): Promise<PaymentReply> {
+    await this.faults.inject(cmd); // off unless configured: a technical failure before any effect
     const { orderId, customerId, amount } = cmd.data;
     return this.db.transaction(async (tx) => {
       const firstTime = await this.inbox.markApplied(tx, PAYMENT_CONSUMER, cmd);

@@ -17,12 +17,18 @@ export interface SagaStep<D> {
   compensate?: (data: D, failureReason: string) => Command;
   /** Reply type → meaning. A reply of any other type to this step is an error. */
   onReply?: Record<string, ReplyHandler<D>>;
+  /** Attempts of the command on a technical failure (exception, timeout); default SAGA_RETRY_ATTEMPTS. */
+  retry?: { attempts: number };
+  /** How long to wait for the reply before it counts as a technical failure; default SAGA_STEP_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
 /** A saga type: a plain list of steps, run in order and compensated newest first. */
 export interface SagaDefinition<D> {
   type: string;
   steps: readonly SagaStep<D>[];
+  /** Deadline of the whole saga; default SAGA_TIMEOUT_SECONDS. */
+  timeoutMs?: number;
 }
 
 /** Checks a definition once, where it is declared. */

@@ -4,6 +4,7 @@ import type { SagaStatus } from './saga-transition.js';
 /** One running or finished saga. Only the engine writes it, always under a row lock. */
 @Entity({ schema: 'saga', name: 'saga_instances' })
 @Index('saga_instances_status_type', ['status', 'type'])
+@Index('saga_instances_timeout', ['timeoutAt'], { where: '"timeout_at" IS NOT NULL' })
 export class SagaInstance {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;
@@ -29,6 +30,25 @@ export class SagaInstance {
   /** The command whose reply the saga waits for; any other reply is stale and dropped. */
   @Column({ name: 'awaiting_message_id', type: 'uuid', nullable: true })
   awaitingMessageId!: string | null;
+
+  /** Attempt number of the awaited command; a retry re-sends the same message id. */
+  @Column({ type: 'int', default: 1 })
+  attempt!: number;
+
+  /** The last technical failure (exception or timeout), kept for a person when the saga FAILED. */
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  /** The whole saga's deadline: past it, a saga still executing compensates. */
+  @Column({ name: 'deadline_at', type: 'timestamptz', nullable: true })
+  deadlineAt!: Date | null;
+
+  /**
+   * The durable timer, written with the state it guards: when the awaited reply is due at the
+   * latest (or the saga deadline, if sooner). Null once the saga waits for nothing.
+   */
+  @Column({ name: 'timeout_at', type: 'timestamptz', nullable: true })
+  timeoutAt!: Date | null;
 
   @Column({ type: 'int', default: 1 })
   version!: number;

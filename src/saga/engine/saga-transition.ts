@@ -11,9 +11,14 @@ export interface SagaState<D> {
   step: number;
   data: D;
   failureReason: string | null;
+  /** Attempt number of the awaited command. */
+  attempt: number;
+  /** Message id of the awaited command; a retry re-sends it unchanged. */
+  awaiting: string | null;
+  lastError: string | null;
 }
 
-/** A step attempt the decision finished or started, for the saga's history. */
+/** A step attempt the decision finished, for the saga's history. */
 export interface StepRecord {
   step: string;
   action: StepAction;
@@ -21,19 +26,31 @@ export interface StepRecord {
   message: string | null;
 }
 
-/** The outcome of a start or a reply: the new state, what is recorded, and what is sent next. */
+/** The outcome of a start, a reply or a failure: the new state, what is recorded, and what is sent next. */
 export interface Decision<D> {
   state: SagaState<D>;
   /** Step attempts that finished, oldest first (the answered one, and steps done without a command). */
   finished: StepRecord[];
-  next?: { step: string; action: StepAction; command: Command };
+  /** The next command; `attempt` > 1 means a retry of the awaited one (same message id). */
+  next?: { step: string; action: StepAction; command: Command; attempt: number };
+}
+
+/** A technical failure of the awaited command: it threw, or its reply did not come in time. */
+export interface TechnicalFailure {
+  kind: 'ERROR' | 'TIMEOUT';
+  message: string;
 }
 
 export const TERMINAL: readonly SagaStatus[] = ['COMPLETED', 'COMPENSATED', 'FAILED'];
 
+export function isExecuting(status: SagaStatus): boolean {
+  return status === 'STARTED' || status === 'RUNNING';
+}
+
 /** Starts a saga: steps without a command are done already; the first with one is sent. */
 export function startSaga<D>(definition: SagaDefinition<D>, data: D): Decision<D> {
-  return executeFrom(definition, { status: 'STARTED', step: 0, data, failureReason: null }, 0, []);
+  const state: SagaState<D> = { status: 'STARTED', step: 0, data, failureReason: null, attempt: 1, awaiting: null, lastError: null };
+  return executeFrom(definition, state, 0, []);
 }
 
 /**
@@ -42,14 +59,12 @@ export function startSaga<D>(definition: SagaDefinition<D>, data: D): Decision<D
  */
 export function applyReply<D>(definition: SagaDefinition<D>, state: SagaState<D>, reply: Message): Decision<D> {
   const step = definition.steps[state.step];
-  if (state.status === 'COMPENSATING') {
-    // A compensation cannot say no: any reply means it is done.
+  if (state.status === 'COMPENSATING' || state.status === 'FAILED') {
+    // A compensation cannot say no: any reply means it is done (even one that comes after the saga FAILED).
     const done: StepRecord = { step: step.name, action: 'compensate', status: 'SUCCEEDED', message: reply.type };
-    return compensateFrom(definition, state, state.step - 1, [done]);
+    return compensateFrom(definition, { ...state, status: 'COMPENSATING' }, state.step - 1, [done]);
   }
-  if (state.status !== 'STARTED' && state.status !== 'RUNNING') {
-    throw new Error(`saga is ${state.status}; it expects no reply`);
-  }
+  if (!isExecuting(state.status)) throw new Error(`saga is ${state.status}; it expects no reply`);
   const handle = step.onReply?.[reply.type];
   if (!handle) throw new Error(`step ${step.name} does not expect ${reply.type}`);
   const result = handle(state.data, reply);
@@ -62,15 +77,76 @@ export function applyReply<D>(definition: SagaDefinition<D>, state: SagaState<D>
   return executeFrom(definition, { ...state, status: 'RUNNING', data: result }, state.step + 1, [done]);
 }
 
+/**
+ * A step that cannot be undone (it has a command but no compensation, like confirm-order)
+ * comes after the point of no return: it is retried until it succeeds, and the saga's
+ * deadline no longer applies.
+ */
+export function isRetriable<D>(definition: SagaDefinition<D>, state: SagaState<D>): boolean {
+  const step = definition.steps[state.step];
+  return isExecuting(state.status) && !!step.invoke && !step.compensate;
+}
+
+/**
+ * A technical failure of the awaited command. Below `maxAttempts` the same command is sent
+ * again (same message id: the participant applies it at most once). Past it, an executing step
+ * is compensated too, since it may have happened (a timeout, a commit whose answer was lost);
+ * a compensation that keeps failing leaves the saga FAILED, for a person.
+ */
+export function applyFailure<D>(definition: SagaDefinition<D>, state: SagaState<D>, failure: TechnicalFailure, maxAttempts: number): Decision<D> {
+  const step = definition.steps[state.step];
+  const compensating = state.status === 'COMPENSATING';
+  const action: StepAction = compensating ? 'compensate' : 'execute';
+  const failed: StepRecord = { step: step.name, action, status: 'FAILED', message: `${failure.kind}: ${failure.message}` };
+  const failedState = { ...state, lastError: failed.message };
+  if (state.attempt < maxAttempts || isRetriable(definition, state)) {
+    const command = commandOf(definition, state, action);
+    return { state: { ...failedState, attempt: state.attempt + 1 }, finished: [failed], next: { step: step.name, action, command, attempt: state.attempt + 1 } };
+  }
+  if (compensating) return { state: { ...failedState, status: 'FAILED' }, finished: [failed] };
+  const reason = `${step.name.toUpperCase().replace(/-/g, '_')}_${failure.kind === 'TIMEOUT' ? 'TIMED_OUT' : 'FAILED'}`;
+  return compensateFrom(definition, { ...failedState, failureReason: reason }, state.step, [failed]);
+}
+
+/** The whole saga ran out of time: a saga still executing compensates, the current step included. */
+export function applyDeadline<D>(definition: SagaDefinition<D>, state: SagaState<D>): Decision<D> | null {
+  // Compensations run to the end, however long; so does a step past the point of no return.
+  if (!isExecuting(state.status) || isRetriable(definition, state)) return null;
+  const step = definition.steps[state.step];
+  const failed: StepRecord = { step: step.name, action: 'execute', status: 'FAILED', message: 'TIMEOUT: saga deadline passed' };
+  return compensateFrom(definition, { ...state, failureReason: 'SAGA_TIMED_OUT', lastError: failed.message }, state.step, [failed]);
+}
+
+/** A person resumes a FAILED saga: its compensation is tried again, with a fresh count of attempts. */
+export function resumeFailed<D>(definition: SagaDefinition<D>, state: SagaState<D>): Decision<D> {
+  if (state.status !== 'FAILED') throw new Error(`saga is ${state.status}, not FAILED`);
+  const step = definition.steps[state.step];
+  const resumed = { ...state, status: 'COMPENSATING' as const, attempt: 1 };
+  return { state: resumed, finished: [], next: { step: step.name, action: 'compensate', command: commandOf(definition, state, 'compensate'), attempt: 1 } };
+}
+
+/** The command of the step in progress, with the awaited message id: a retry is the same message. */
+function commandOf<D>(definition: SagaDefinition<D>, state: SagaState<D>, action: StepAction): Command {
+  const step = definition.steps[state.step];
+  const command = action === 'execute' ? step.invoke!(state.data) : step.compensate!(state.data, state.failureReason ?? 'UNKNOWN');
+  if (state.awaiting) command.meta.messageId = state.awaiting;
+  return command;
+}
+
 function executeFrom<D>(definition: SagaDefinition<D>, state: SagaState<D>, from: number, finished: StepRecord[]): Decision<D> {
   for (let i = from; i < definition.steps.length; i++) {
     const step = definition.steps[i];
     if (step.invoke) {
-      return { state: { ...state, step: i }, finished, next: { step: step.name, action: 'execute', command: step.invoke(state.data) } };
+      const command = step.invoke(state.data);
+      return {
+        state: { ...state, step: i, attempt: 1, awaiting: command.meta.messageId },
+        finished,
+        next: { step: step.name, action: 'execute', command, attempt: 1 },
+      };
     }
     finished = [...finished, { step: step.name, action: 'execute', status: 'SUCCEEDED', message: null }];
   }
-  return { state: { ...state, status: 'COMPLETED', step: definition.steps.length - 1 }, finished };
+  return { state: { ...state, status: 'COMPLETED', step: definition.steps.length - 1, awaiting: null }, finished };
 }
 
 /** Compensations run newest first; steps with nothing to undo are passed over. */
@@ -79,12 +155,13 @@ function compensateFrom<D>(definition: SagaDefinition<D>, state: SagaState<D>, f
   for (let i = from; i >= 0; i--) {
     const step = definition.steps[i];
     if (step.compensate) {
+      const command = step.compensate(state.data, reason);
       return {
-        state: { ...state, status: 'COMPENSATING', step: i },
+        state: { ...state, status: 'COMPENSATING', step: i, attempt: 1, awaiting: command.meta.messageId },
         finished,
-        next: { step: step.name, action: 'compensate', command: step.compensate(state.data, reason) },
+        next: { step: step.name, action: 'compensate', command, attempt: 1 },
       };
     }
   }
-  return { state: { ...state, status: 'COMPENSATED', step: Math.max(from, 0) }, finished };
+  return { state: { ...state, status: 'COMPENSATED', step: Math.max(from, 0), awaiting: null }, finished };
 }

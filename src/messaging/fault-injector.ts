@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { Message } from './message.js';
+
+export class InjectedFault extends Error {
+  constructor(type: string) {
+    super(`injected fault: ${type}`);
+    this.name = 'InjectedFault';
+  }
+}
+
+/**
+ * Technical failures and latency on demand, off by default. Participants call `inject()` first
+ * thing, before any effect, so an injected failure is a clean "nothing happened". Rates and
+ * latency come from the environment (PAYMENT_FAILURE_RATE, INVENTORY_FAILURE_RATE,
+ * PAYMENT_LATENCY_MS, INVENTORY_LATENCY_MS) and are keyed by a message type's module prefix;
+ * `failNext` scripts exact failures for tests and demos.
+ */
+@Injectable()
+export class FaultInjector {
+  private readonly rates = new Map<string, number>();
+  private readonly latencies = new Map<string, number>();
+  private readonly scripted = new Map<string, number>();
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.setFailureRate('inventory', config.faults.inventoryFailureRate);
+    this.setFailureRate('payment', config.faults.paymentFailureRate);
+    this.setLatency('inventory', config.faults.inventoryLatencyMs);
+    this.setLatency('payment', config.faults.paymentLatencyMs);
+  }
+
+  /** Fails this share (0..1) of the messages of a module, e.g. `payment`. */
+  setFailureRate(module: string, rate: number): void {
+    this.rates.set(module, rate);
+  }
+
+  /** Delays every message of a module by this long before it is handled. */
+  setLatency(module: string, ms: number): void {
+    this.latencies.set(module, ms);
+  }
+
+  /** Fails the next `times` deliveries of one message type; `Infinity` until `clear()`. */
+  failNext(type: string, times: number): void {
+    this.scripted.set(type, times);
+  }
+
+  clear(): void {
+    this.scripted.clear();
+    this.rates.clear();
+    this.latencies.clear();
+  }
+
+  async inject(message: Message): Promise<void> {
+    const module = message.type.split('.')[0];
+    const latency = this.latencies.get(module) ?? 0;
+    if (latency > 0) await sleep(latency);
+    const remaining = this.scripted.get(message.type) ?? 0;
+    if (remaining > 0) {
+      this.scripted.set(message.type, remaining - 1);
+      throw new InjectedFault(message.type);
+    }
+    if (Math.random() < (this.rates.get(module) ?? 0)) throw new InjectedFault(message.type);
+  }
+}
