@@ -8,8 +8,11 @@ export function grpcStatusOf(code: ModuleErrorCode): status {
     case 'PRODUCT_NOT_FOUND':
     case 'PAYMENT_NOT_FOUND':
     case 'SAGA_NOT_FOUND':
+    case 'DEAD_LETTER_NOT_FOUND':
       return status.NOT_FOUND;
     case 'IDEMPOTENCY_KEY_REUSED':
+      return status.FAILED_PRECONDITION;
+    case 'SAGA_NOT_FAILED':
       return status.FAILED_PRECONDITION;
     case 'PRODUCT_EXISTS':
       return status.ALREADY_EXISTS;

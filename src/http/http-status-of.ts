@@ -8,9 +8,12 @@ export function httpStatusOf(code: ModuleErrorCode): HttpStatus {
     case 'PRODUCT_NOT_FOUND':
     case 'PAYMENT_NOT_FOUND':
     case 'SAGA_NOT_FOUND':
+    case 'DEAD_LETTER_NOT_FOUND':
       return HttpStatus.NOT_FOUND;
     case 'IDEMPOTENCY_KEY_REUSED':
       return HttpStatus.UNPROCESSABLE_ENTITY;
+    case 'SAGA_NOT_FAILED':
+      return HttpStatus.CONFLICT;
     case 'PRODUCT_EXISTS':
       return HttpStatus.CONFLICT;
     case 'INVALID_CURSOR':

@@ -35,9 +35,9 @@ export class FaultInjector {
     this.rates.set(module, rate);
   }
 
-  /** Delays every message of a module by this long before it is handled. */
-  setLatency(module: string, ms: number): void {
-    this.latencies.set(module, ms);
+  /** Delays the messages of a module (`payment`) or of one type (`payment.ProcessPayment`) before they are handled. */
+  setLatency(moduleOrType: string, ms: number): void {
+    this.latencies.set(moduleOrType, ms);
   }
 
   /** Fails the next `times` deliveries of one message type; `Infinity` until `clear()`. */
@@ -53,7 +53,7 @@ export class FaultInjector {
 
   async inject(message: Message): Promise<void> {
     const module = message.type.split('.')[0];
-    const latency = this.latencies.get(module) ?? 0;
+    const latency = this.latencies.get(message.type) ?? this.latencies.get(module) ?? 0;
     if (latency > 0) await sleep(latency);
     const remaining = this.scripted.get(message.type) ?? 0;
     if (remaining > 0) {

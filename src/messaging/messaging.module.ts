@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { DeadLettersController } from './dead-letters.controller.js';
 import { FaultInjector } from './fault-injector.js';
 import { Inbox } from './inbox.js';
 import { MessageConsumers } from './message-consumers.js';
@@ -10,6 +11,7 @@ import { Relay } from './relay.js';
 @Global()
 @Module({
   imports: [CqrsModule],
+  controllers: [DeadLettersController],
   providers: [Outbox, Inbox, Relay, MessageConsumers, FaultInjector],
   exports: [CqrsModule, Outbox, Inbox, Relay, MessageConsumers, FaultInjector],
 })

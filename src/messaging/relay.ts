@@ -35,8 +35,12 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   private loop?: Promise<void>;
   private wake?: () => void;
   private listener?: pg.Client;
-  /** Passes run one at a time per relay, so `drain()` can tell when this relay is idle. */
-  private passes: Promise<unknown> = Promise.resolve();
+  /** Deliveries under way: at most RELAY_BATCH_SIZE, so one slow consumer never stalls the rest. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Claims under way (rows leased but not yet in `inFlight`), so `drain()` can tell when this relay is idle. */
+  private claiming = 0;
+  /** Consecutive failed claims: the relay backs off while the database is unreachable. */
+  private claimFailures = 0;
 
   constructor(
     private readonly db: DataSource,
@@ -67,30 +71,43 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     this.running = false;
     this.wake?.();
     await this.loop;
+    await Promise.all(this.inFlight);
     await this.listener?.end().catch(() => undefined);
     this.listener = undefined;
   }
 
   /** Delivers every row that is due, including the rows those deliveries add; for tests and tools. */
   async drain(): Promise<void> {
-    while ((await this.pass()) > 0);
-  }
-
-  /** Claims one batch and delivers it; returns how many rows it claimed. */
-  pass(): Promise<number> {
-    const next = this.passes.then(() => this.claimAndDeliver());
-    this.passes = next.catch(() => undefined);
-    return next;
+    for (;;) {
+      const claimed = await this.claimAndStart();
+      await Promise.all(this.inFlight);
+      if (claimed === 0 && this.claiming === 0 && this.inFlight.size === 0) return;
+      if (claimed === 0) await new Promise((resolve) => setImmediate(resolve)); // the loop is mid-claim
+    }
   }
 
   private async run(): Promise<void> {
     while (this.running) {
-      const claimed = await this.pass().catch((error: unknown) => {
-        this.logger.error(`relay pass failed: ${String(error)}`);
-        return 0;
-      });
-      if (claimed < this.config.relay.batchSize) await this.idle(this.config.relay.pollMs);
+      let claimed = 0;
+      try {
+        claimed = await this.claimAndStart();
+        this.claimFailures = 0;
+      } catch (error) {
+        // The database is unreachable: back off (capped), then try again; nothing is lost meanwhile.
+        this.claimFailures++;
+        this.logger.warn(`relay cannot claim (attempt ${this.claimFailures}): ${String(error)}`);
+        await this.idle(Math.min(this.config.relay.maxBackoffMs, this.config.relay.pollMs * 2 ** Math.min(this.claimFailures, 10)));
+        continue;
+      }
+      // Full: wait for a delivery to finish. Empty: wait for a NOTIFY or the poll.
+      if (claimed === 0 || this.inFlight.size >= this.config.relay.batchSize) await this.idle(this.config.relay.pollMs);
     }
+  }
+
+  /** `running`, `stopped`, or `backing-off` while it cannot reach the database (for health). */
+  get state(): 'running' | 'stopped' | 'backing-off' {
+    if (!this.running) return 'stopped';
+    return this.claimFailures > 0 ? 'backing-off' : 'running';
   }
 
   private idle(ms: number): Promise<void> {
@@ -104,13 +121,27 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     });
   }
 
-  private async claimAndDeliver(): Promise<number> {
-    const rows = await this.claim();
-    await Promise.all(rows.map((row) => this.deliver(row)));
-    return rows.length;
+  /** Claims as many rows as there is room for and starts delivering them; returns how many. */
+  private async claimAndStart(): Promise<number> {
+    const room = this.config.relay.batchSize - this.inFlight.size;
+    if (room <= 0) return 0;
+    this.claiming++;
+    try {
+      const rows = await this.claim(room);
+      for (const row of rows) {
+        const delivery: Promise<void> = this.deliver(row).finally(() => {
+          this.inFlight.delete(delivery);
+          this.wake?.(); // room for more
+        });
+        this.inFlight.add(delivery);
+      }
+      return rows.length;
+    } finally {
+      this.claiming--;
+    }
   }
 
-  private claim(): Promise<ClaimedRow[]> {
+  private claim(limit: number): Promise<ClaimedRow[]> {
     return this.db.query(
       `WITH due AS (
          SELECT id FROM messaging.outbox
@@ -128,7 +159,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
          RETURNING o.id, o.consumer, o.type, o.payload, o.meta, o.attempts
        )
        SELECT * FROM claimed ORDER BY id`,
-      [this.config.relay.batchSize, this.config.relay.leaseMs],
+      [limit, this.config.relay.leaseMs],
     );
   }
 

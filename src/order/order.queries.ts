@@ -1,5 +1,6 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
+import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { isUuid } from '../common/is-uuid.js';
 import { OrderItem } from './order-item.entity.js';
 import { Order } from './order.entity.js';
@@ -42,6 +43,7 @@ export class ListCustomerOrdersHandler implements IQueryHandler<ListCustomerOrde
   /** Newest first, keyset-paged on (created_at, id) so pages stay stable while orders arrive. */
   async execute({ customerId, limit, cursor }: ListCustomerOrders): Promise<OrderPage> {
     const after = cursor ? decodeCursor(cursor) : null;
+    if (cursor && !after) throw new OrderError('INVALID_CURSOR', 'cursor is not one this API returned');
     const qb = this.db
       .getRepository(Order)
       .createQueryBuilder('o')
@@ -58,21 +60,7 @@ export class ListCustomerOrdersHandler implements IQueryHandler<ListCustomerOrde
     const last = page.at(-1);
     return {
       items: page.map((o) => toOrderView(o, items.filter((i) => i.orderId === o.id))),
-      nextCursor: orders.length > limit && last ? encodeCursor(last) : null,
+      nextCursor: orders.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
     };
   }
-}
-
-function encodeCursor(order: Order): string {
-  return Buffer.from(JSON.stringify([order.createdAt.toISOString(), order.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: string; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
-    if (typeof at === 'string' && !Number.isNaN(Date.parse(at)) && isUuid(id)) return { at, id };
-  } catch {
-    // falls through to the error below
-  }
-  throw new OrderError('INVALID_CURSOR', 'cursor is not one this API returned');
 }

@@ -1,10 +1,28 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
+import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { isUuid } from '../common/is-uuid.js';
 import { SagaInstance } from './engine/saga-instance.entity.js';
 import { SagaStepRecord } from './engine/saga-step.entity.js';
 import { SagaError } from './saga.errors.js';
-import { GetSaga, type SagaView } from './saga.messages.js';
+import { GetSaga, ListSagas, type SagaPage, type SagaSummary, type SagaView } from './saga.messages.js';
+
+function toSummary(saga: SagaInstance): SagaSummary {
+  const { orderId } = saga.data as { orderId?: unknown };
+  return {
+    id: saga.id,
+    type: saga.type,
+    status: saga.status,
+    currentStep: saga.currentStep,
+    orderId: typeof orderId === 'string' ? orderId : null,
+    failureReason: saga.failureReason,
+    lastError: saga.lastError,
+    attempt: saga.attempt,
+    version: saga.version,
+    createdAt: saga.createdAt.toISOString(),
+    updatedAt: saga.updatedAt.toISOString(),
+  };
+}
 
 @QueryHandler(GetSaga)
 export class GetSagaHandler implements IQueryHandler<GetSaga, SagaView> {
@@ -14,17 +32,8 @@ export class GetSagaHandler implements IQueryHandler<GetSaga, SagaView> {
     const saga = isUuid(sagaId) ? await this.db.getRepository(SagaInstance).findOneBy({ id: sagaId }) : null;
     if (!saga) throw new SagaError('SAGA_NOT_FOUND', `Saga ${sagaId} not found`);
     const steps = await this.db.getRepository(SagaStepRecord).find({ where: { sagaId }, order: { id: 'ASC' } });
-    const { orderId } = saga.data as { orderId?: unknown };
     return {
-      id: saga.id,
-      type: saga.type,
-      status: saga.status,
-      currentStep: saga.currentStep,
-      orderId: typeof orderId === 'string' ? orderId : null,
-      failureReason: saga.failureReason,
-      version: saga.version,
-      createdAt: saga.createdAt.toISOString(),
-      updatedAt: saga.updatedAt.toISOString(),
+      ...toSummary(saga),
       history: steps.map((s) => ({
         step: s.step,
         action: s.action,
@@ -35,5 +44,29 @@ export class GetSagaHandler implements IQueryHandler<GetSaga, SagaView> {
         finishedAt: s.finishedAt?.toISOString() ?? null,
       })),
     };
+  }
+}
+
+@QueryHandler(ListSagas)
+export class ListSagasHandler implements IQueryHandler<ListSagas, SagaPage> {
+  constructor(private readonly db: DataSource) {}
+
+  /** Newest first, keyset-paged on (created_at, id). */
+  async execute({ filter }: ListSagas): Promise<SagaPage> {
+    const after = filter.cursor ? decodeCursor(filter.cursor) : null;
+    if (filter.cursor && !after) throw new SagaError('INVALID_CURSOR', 'cursor is not one this API returned');
+    const qb = this.db
+      .getRepository(SagaInstance)
+      .createQueryBuilder('s')
+      .orderBy('s.created_at', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .limit(filter.limit + 1);
+    if (filter.status) qb.andWhere('s.status = :status', { status: filter.status });
+    if (filter.type) qb.andWhere('s.type = :type', { type: filter.type });
+    if (after) qb.andWhere('(s.created_at, s.id) < (:at::timestamptz, :id::uuid)', after);
+    const sagas = await qb.getMany();
+    const page = sagas.slice(0, filter.limit);
+    const last = page.at(-1);
+    return { items: page.map(toSummary), nextCursor: sagas.length > filter.limit && last ? encodeCursor(last.createdAt, last.id) : null };
   }
 }

@@ -1,21 +1,43 @@
-import { Controller, Get, Param } from '@nestjs/common';
-import { QueryBus } from '@nestjs/cqrs';
-import { ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiConflictResponse, ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorBodyDto } from '../http/error-body.dto.js';
-import { SagaViewDto } from './dto/saga-view.dto.js';
-import { GetSaga, type SagaView } from './saga.messages.js';
+import { ListSagasQueryDto } from './dto/list-sagas.query.dto.js';
+import { SagaPageDto, SagaViewDto } from './dto/saga-view.dto.js';
+import { GetSaga, ListSagas, RetrySaga, type SagaPage, type SagaView } from './saga.messages.js';
 
 @ApiTags('sagas')
 @ApiExtraModels(SagaViewDto)
 @Controller('sagas')
 export class SagaController {
-  constructor(private readonly queries: QueryBus) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Sagas, newest first, by status and type (e.g. ?status=FAILED for the ones that need a person)' })
+  @ApiOkResponse({ type: SagaPageDto })
+  list(@Query() query: ListSagasQueryDto): Promise<SagaPage> {
+    return this.queries.execute(new ListSagas({ status: query.status, type: query.type, limit: query.limit ?? 20, cursor: query.cursor }));
+  }
 
   @Get(':id')
   @ApiOperation({ summary: 'A saga with its status and step history' })
   @ApiOkResponse({ type: SagaViewDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   get(@Param('id') id: string): Promise<SagaView> {
+    return this.queries.execute(new GetSaga(id));
+  }
+
+  @Post(':id/retry')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Resume a FAILED saga: its compensation is tried again from where it stopped' })
+  @ApiOkResponse({ type: SagaViewDto, description: 'The saga, COMPENSATING again.' })
+  @ApiNotFoundResponse({ type: ErrorBodyDto })
+  @ApiConflictResponse({ type: ErrorBodyDto, description: 'The saga is not FAILED.' })
+  async retry(@Param('id') id: string): Promise<SagaView> {
+    await this.commands.execute(new RetrySaga(id));
     return this.queries.execute(new GetSaga(id));
   }
 }

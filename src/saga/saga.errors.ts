@@ -1,4 +1,4 @@
-export type SagaErrorCode = 'SAGA_NOT_FOUND';
+export type SagaErrorCode = 'SAGA_NOT_FOUND' | 'SAGA_NOT_FAILED' | 'INVALID_CURSOR';
 
 export class SagaError extends Error {
   constructor(

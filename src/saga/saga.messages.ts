@@ -11,20 +11,43 @@ export interface SagaHistoryEntry {
   finishedAt: string | null;
 }
 
-export interface SagaView {
+/** A saga without its history, as lists show it. */
+export interface SagaSummary {
   id: string;
   type: string;
   status: SagaStatus;
   currentStep: string;
   orderId: string | null;
   failureReason: string | null;
+  /** The last technical failure (exception or timeout), if any. */
+  lastError: string | null;
+  /** Attempt number of the command the saga waits for. */
+  attempt: number;
   version: number;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface SagaView extends SagaSummary {
   history: SagaHistoryEntry[];
 }
 
 /** In-process query: one saga with its history, or SagaError SAGA_NOT_FOUND. */
 export class GetSaga {
+  constructor(readonly sagaId: string) {}
+}
+
+/** In-process query: sagas newest first, filtered by status and type. */
+export class ListSagas {
+  constructor(readonly filter: { status?: SagaStatus; type?: string; limit: number; cursor?: string }) {}
+}
+
+export interface SagaPage {
+  items: SagaSummary[];
+  nextCursor: string | null;
+}
+
+/** In-process command: a person resumes a FAILED saga from where it stopped. */
+export class RetrySaga {
   constructor(readonly sagaId: string) {}
 }

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { SagaEngineModule } from './engine/saga-engine.module.js';
-import { GetSagaHandler } from './get-saga.handler.js';
+import { GetSagaHandler, ListSagasHandler } from './get-saga.handler.js';
+import { RetrySagaHandler } from './retry-saga.handler.js';
 import { SagaController } from './saga.controller.js';
 import { SagaGrpcController } from './saga.grpc.controller.js';
 
 @Module({
   imports: [SagaEngineModule],
   controllers: [SagaController, SagaGrpcController],
-  providers: [GetSagaHandler],
+  providers: [GetSagaHandler, ListSagasHandler, RetrySagaHandler],
 })
 export class SagaModule {}

@@ -5,6 +5,7 @@ import { type AppConfig, loadConfig } from '../../src/config/app-config.js';
 import { freePort } from '../../src/database/embedded-postgres.mjs';
 import { Relay } from '../../src/messaging/relay.js';
 import { createTestDatabase } from './test-database.js';
+import { waitFor } from './wait-for.js';
 
 export interface TestApp {
   app: INestApplication;
@@ -15,6 +16,8 @@ export interface TestApp {
   sql: pg.Pool;
   /** Waits until the relay has delivered everything due (the saga's whole chain). */
   drain: () => Promise<void>;
+  /** Waits until a saga reaches one of `statuses`; returns its status. Retries and timers run by themselves meanwhile. */
+  waitForSaga: (sagaId: string, statuses?: string[]) => Promise<string>;
   close: () => Promise<void>;
 }
 
@@ -41,6 +44,12 @@ export async function startTestApp(overrides: { env?: Record<string, string>; da
     http: app.getHttpServer(),
     sql,
     drain: () => relay.drain(),
+    waitForSaga: (sagaId, statuses = ['COMPLETED', 'COMPENSATED', 'FAILED']) =>
+      waitFor(`saga ${sagaId} to be ${statuses.join('|')}`, async () => {
+        await relay.drain();
+        const { rows } = await sql.query('SELECT status FROM saga.saga_instances WHERE id = $1', [sagaId]);
+        return statuses.includes(rows[0]?.status) ? (rows[0].status as string) : undefined;
+      }),
     close: async () => {
       await app.close();
       await sql.end();

@@ -1,0 +1,193 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { setTimeout as sleep } from 'node:timers/promises';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { Event, registerMessages } from '../src/messaging/message.js';
+import { FaultInjector } from '../src/messaging/fault-injector.js';
+import { MessageConsumers } from '../src/messaging/message-consumers.js';
+import { Outbox } from '../src/messaging/outbox.js';
+import { expectBalanced } from './support/assertions.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { waitFor } from './support/wait-for.js';
+
+type HistoryRow = { step: string; action: string; status: string; attempt: number; message: string | null };
+const steps = (history: HistoryRow[]) => history.map((h) => `${h.step}/${h.action}#${h.attempt}:${h.status}`);
+
+class Ping extends Event<object> {
+  static readonly type = 'test.Ping';
+}
+registerMessages(Ping);
+
+describe('failure handling', () => {
+  let t: TestApp;
+  let faults: FaultInjector;
+  const stock = { fail_beans: 100, fail_grinder: 20 };
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: {
+        SAGA_RETRY_ATTEMPTS: '3',
+        SAGA_RETRY_DELAY_MS: '20',
+        SAGA_COMPENSATION_ATTEMPTS: '3',
+        SAGA_STEP_TIMEOUT_MS: '2000',
+        SAGA_TIMER_POLL_MS: '50',
+        RELAY_MAX_ATTEMPTS: '2',
+        RELAY_POLL_MS: '50',
+      },
+    });
+    faults = t.app.get(FaultInjector);
+    await request(t.http).post('/api/v1/products').send({ id: 'fail_beans', name: 'beans', price: '5.00', stock: 100 }).expect(201);
+    await request(t.http).post('/api/v1/products').send({ id: 'fail_grinder', name: 'grinder', price: '400.00', stock: 20 }).expect(201);
+  });
+  afterEach(() => faults.clear());
+  afterAll(() => t?.close());
+
+  const place = async (productId: string, quantity: number, price: string) =>
+    (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId, quantity, price }] }).expect(201)).body;
+  const sagaOf = async (id: string) => (await request(t.http).get(`/api/v1/sagas/${id}`).expect(200)).body;
+  const orderOf = async (id: string) => (await request(t.http).get(`/api/v1/orders/${id}`).expect(200)).body;
+
+  it('retries a step that fails twice, then succeeds: 3 attempts in the history, one charge', async () => {
+    faults.failNext('payment.ProcessPayment', 2);
+    const order = await place('fail_beans', 2, '5.00');
+    expect(await t.waitForSaga(order.sagaId)).toBe('COMPLETED');
+    const saga = await sagaOf(order.sagaId);
+    expect(steps(saga.history)).toEqual([
+      'create-order/execute#1:SUCCEEDED',
+      'reserve-inventory/execute#1:SUCCEEDED',
+      'process-payment/execute#1:FAILED',
+      'process-payment/execute#2:FAILED',
+      'process-payment/execute#3:SUCCEEDED',
+      'confirm-order/execute#1:SUCCEEDED',
+    ]);
+    expect(saga.history[2].message).toBe('ERROR: injected fault: payment.ProcessPayment');
+    expect((await orderOf(order.id)).status).toBe('CONFIRMED');
+    // The three attempts carried one message id; the participant applied it once.
+    const { rows } = await t.sql.query(
+      `SELECT count(DISTINCT message_id)::int AS ids, count(*)::int AS attempts FROM saga.saga_steps WHERE saga_id = $1 AND step = 'process-payment'`,
+      [order.sagaId],
+    );
+    expect(rows[0]).toEqual({ ids: 1, attempts: 3 });
+    const { rows: payments } = await t.sql.query('SELECT status FROM payment.payments WHERE order_id = $1', [order.id]);
+    expect(payments).toEqual([{ status: 'CAPTURED' }]);
+    await expectBalanced(t.sql, stock);
+  });
+
+  it('when retries run out the saga compensates, the failed step included', async () => {
+    faults.failNext('inventory.ReserveInventory', 3);
+    const order = await place('fail_beans', 1, '5.00');
+    expect(await t.waitForSaga(order.sagaId)).toBe('COMPENSATED');
+    const saga = await sagaOf(order.sagaId);
+    expect(saga.failureReason).toBe('RESERVE_INVENTORY_FAILED');
+    expect(steps(saga.history)).toEqual([
+      'create-order/execute#1:SUCCEEDED',
+      'reserve-inventory/execute#1:FAILED',
+      'reserve-inventory/execute#2:FAILED',
+      'reserve-inventory/execute#3:FAILED',
+      'reserve-inventory/compensate#1:SUCCEEDED',
+      'create-order/compensate#1:SUCCEEDED',
+    ]);
+    expect(await orderOf(order.id)).toMatchObject({ status: 'CANCELLED', failureReason: 'RESERVE_INVENTORY_FAILED' });
+    await expectBalanced(t.sql, stock);
+  });
+
+  it('a compensation that fails twice, then succeeds, ends COMPENSATED', async () => {
+    faults.failNext('inventory.ReleaseInventory', 2);
+    const order = await place('fail_grinder', 2, '400.00'); // 800.00: declined
+    expect(await t.waitForSaga(order.sagaId)).toBe('COMPENSATED');
+    expect(steps((await sagaOf(order.sagaId)).history).slice(3)).toEqual([
+      'reserve-inventory/compensate#1:FAILED',
+      'reserve-inventory/compensate#2:FAILED',
+      'reserve-inventory/compensate#3:SUCCEEDED',
+      'create-order/compensate#1:SUCCEEDED',
+    ]);
+    await expectBalanced(t.sql, stock);
+  });
+
+  it('a compensation that keeps failing ends FAILED, listed for a person; retry finishes it once the fault is gone', async () => {
+    faults.failNext('inventory.ReleaseInventory', Infinity);
+    const order = await place('fail_grinder', 2, '400.00');
+    expect(await t.waitForSaga(order.sagaId)).toBe('FAILED');
+    const failed = await sagaOf(order.sagaId);
+    expect(failed).toMatchObject({ status: 'FAILED', currentStep: 'reserve-inventory', lastError: 'ERROR: injected fault: inventory.ReleaseInventory' });
+    const { body: list } = await request(t.http).get('/api/v1/sagas?status=FAILED&type=place-order').expect(200);
+    expect(list.items.map((s: { id: string }) => s.id)).toContain(order.sagaId);
+    expect(list.items.every((s: { status: string }) => s.status === 'FAILED')).toBe(true);
+    // Held stock is still held: nothing pretends the compensation happened.
+    expect((await request(t.http).get('/api/v1/products/fail_grinder')).body.reserved).toBe(2);
+
+    faults.clear();
+    const { body: resumed } = await request(t.http).post(`/api/v1/sagas/${order.sagaId}/retry`).expect(200);
+    expect(resumed.status).toBe('COMPENSATING');
+    expect(await t.waitForSaga(order.sagaId)).toBe('COMPENSATED');
+    expect(await orderOf(order.id)).toMatchObject({ status: 'CANCELLED', failureReason: 'CARD_DECLINED' });
+    await request(t.http).post(`/api/v1/sagas/${order.sagaId}/retry`).expect(409);
+    await request(t.http).post('/api/v1/sagas/00000000-0000-4000-8000-000000000000/retry').expect(404);
+    await expectBalanced(t.sql, stock);
+  });
+
+  it('a message that keeps failing is dead-lettered, listed, and re-driven once fixed', async () => {
+    let healthy = false;
+    t.app.get(MessageConsumers).register('probe-dead', async () => {
+      if (!healthy) throw new Error('consumer is broken');
+    });
+    const ping = new Ping({}, { recipient: 'probe-dead' });
+    await t.app.get(DataSource).transaction((tx) => t.app.get(Outbox).add(tx, ping));
+    const dead = await waitFor('the dead letter', async () => {
+      const { body } = await request(t.http).get('/api/v1/dead-letters').expect(200);
+      return body.items.find((d: { messageId: string }) => d.messageId === ping.meta.messageId);
+    });
+    expect(dead).toMatchObject({ type: 'test.Ping', consumer: 'probe-dead', attempts: 2, lastError: 'consumer is broken' });
+
+    healthy = true;
+    await request(t.http).post(`/api/v1/dead-letters/${dead.id}/redrive`).expect(200);
+    await waitFor('the re-driven delivery', async () => {
+      const { rows } = await t.sql.query('SELECT processed_at FROM messaging.outbox WHERE id = $1', [dead.id]);
+      return rows[0].processed_at ?? undefined;
+    });
+    const { body } = await request(t.http).get('/api/v1/dead-letters').expect(200);
+    expect(body.items.find((d: { id: string }) => d.id === dead.id)).toBeUndefined();
+    await request(t.http).post(`/api/v1/dead-letters/${dead.id}/redrive`).expect(404);
+  });
+});
+
+describe('step timeouts', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { SAGA_RETRY_ATTEMPTS: '1', SAGA_STEP_TIMEOUT_MS: '300', SAGA_TIMER_POLL_MS: '50', RELAY_POLL_MS: '50' } });
+    await request(t.http).post('/api/v1/products').send({ id: 'slow_beans', name: 'beans', price: '5.00', stock: 10 }).expect(201);
+  });
+  afterAll(() => t?.close());
+
+  it('a participant slower than the step timeout is compensated, and its late reply changes nothing', async () => {
+    t.app.get(FaultInjector).setLatency('payment.ProcessPayment', 1200);
+    const order = (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId: 'slow_beans', quantity: 1, price: '5.00' }] }).expect(201)).body;
+    expect(await t.waitForSaga(order.sagaId)).toBe('COMPENSATED');
+    const compensated = (await request(t.http).get(`/api/v1/sagas/${order.sagaId}`).expect(200)).body;
+    expect(compensated.failureReason).toBe('PROCESS_PAYMENT_TIMED_OUT');
+    // The timed-out step may have happened, so it is compensated too: refund, release, cancel.
+    expect(steps(compensated.history).slice(2)).toEqual([
+      'process-payment/execute#1:FAILED',
+      'process-payment/compensate#1:SUCCEEDED',
+      'reserve-inventory/compensate#1:SUCCEEDED',
+      'create-order/compensate#1:SUCCEEDED',
+    ]);
+    expect(compensated.history[2].message).toBe('TIMEOUT: no reply within 300 ms');
+
+    // The slow charge finally runs: the refund's tombstone refuses it, and its reply is dropped.
+    await waitFor('the late charge', async () => {
+      const { rows } = await t.sql.query(`SELECT 1 FROM messaging.inbox WHERE consumer = 'payment' AND message_id = (
+        SELECT message_id::text FROM saga.saga_steps WHERE saga_id = $1 AND step = 'process-payment' AND action = 'execute')`, [order.sagaId]);
+      return rows[0];
+    });
+    await sleep(100);
+    await t.drain();
+    const after = (await request(t.http).get(`/api/v1/sagas/${order.sagaId}`).expect(200)).body;
+    expect(after).toEqual(compensated);
+    const { rows: payments } = await t.sql.query('SELECT status, amount FROM payment.payments WHERE order_id = $1', [order.id]);
+    expect(payments).toEqual([{ status: 'DECLINED', amount: '0.00' }]);
+    expect((await request(t.http).get(`/api/v1/orders/${order.id}`)).body).toMatchObject({ status: 'CANCELLED', failureReason: 'PROCESS_PAYMENT_TIMED_OUT' });
+    await expectBalanced(t.sql, { slow_beans: 10 });
+  });
+});
