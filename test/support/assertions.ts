@@ -1,5 +1,6 @@
 import { expect } from '@jest/globals';
 import type pg from 'pg';
+import { checkConsistency } from '../../src/verify/consistency-check.js';
 
 /**
  * The invariants every scenario must leave behind: the outbox fully delivered, stock
@@ -31,4 +32,6 @@ export async function expectBalanced(sql: pg.Pool, initialStock: Record<string, 
     [Object.keys(initialStock)],
   );
   for (const h of held as { id: string; reserved: number; held: number }[]) expect(h.reserved).toBe(h.held);
+  // And the consistency checker (`npm run verify`) finds nothing broken.
+  expect(await checkConsistency(sql, 5_000)).toEqual([]);
 }
