@@ -143,7 +143,7 @@ describe('order saga over HTTP', () => {
   });
 
   it('serves health and the OpenAPI document with a summary on every operation', async () => {
-    expect((await request(t.http).get('/health').expect(200)).body).toEqual({ status: 'ok', database: 'up' });
+    expect((await request(t.http).get('/health').expect(200)).body).toEqual({ status: 'ok', database: 'up', relay: 'running' });
     const doc = (await request(t.http).get('/docs-json').expect(200)).body;
     const operations = Object.values(doc.paths as Record<string, Record<string, { summary?: string }>>).flatMap((p) => Object.values(p));
     expect(operations.length).toBeGreaterThanOrEqual(9);

@@ -20,6 +20,9 @@ interface ClaimedRow {
 /** The channel the outbox trigger notifies on every insert. */
 export const OUTBOX_CHANNEL = 'outbox';
 
+/** While the database is unreachable the relay retries at least this often, so it resumes soon after. */
+const OUTAGE_MAX_BACKOFF_MS = 5_000;
+
 /**
  * Delivers outbox rows: claims due rows, dispatches each one awaited to its consumer, and
  * settles it (in the consumer's own transaction via the inbox, or here). When a handler throws:
@@ -41,6 +44,8 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   private claiming = 0;
   /** Consecutive failed claims: the relay backs off while the database is unreachable. */
   private claimFailures = 0;
+  /** Rows this relay holds a lease on but could not reschedule (the database was gone): released on the next claim. */
+  private readonly unreleased = new Set<string>();
 
   constructor(
     private readonly db: DataSource,
@@ -96,7 +101,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
         // The database is unreachable: back off (capped), then try again; nothing is lost meanwhile.
         this.claimFailures++;
         this.logger.warn(`relay cannot claim (attempt ${this.claimFailures}): ${String(error)}`);
-        await this.idle(Math.min(this.config.relay.maxBackoffMs, this.config.relay.pollMs * 2 ** Math.min(this.claimFailures, 10)));
+        await this.idle(Math.min(OUTAGE_MAX_BACKOFF_MS, this.config.relay.pollMs * 2 ** Math.min(this.claimFailures, 10)));
         continue;
       }
       // Full: wait for a delivery to finish. Empty: wait for a NOTIFY or the poll.
@@ -127,6 +132,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     if (room <= 0) return 0;
     this.claiming++;
     try {
+      await this.releaseUnreleased();
       const rows = await this.claim(room);
       for (const row of rows) {
         const delivery: Promise<void> = this.deliver(row).finally(() => {
@@ -139,6 +145,14 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     } finally {
       this.claiming--;
     }
+  }
+
+  /** Makes rows whose failure could not be recorded due again now, rather than when their lease ends. */
+  private async releaseUnreleased(): Promise<void> {
+    if (this.unreleased.size === 0) return;
+    const ids = [...this.unreleased];
+    await this.db.query('UPDATE messaging.outbox SET available_at = now() WHERE id = ANY($1) AND processed_at IS NULL', [ids]);
+    for (const id of ids) this.unreleased.delete(id);
   }
 
   private claim(limit: number): Promise<ClaimedRow[]> {
@@ -222,7 +236,10 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
           WHERE id = $1 AND processed_at IS NULL`,
         [row.id, delay, reason.slice(0, 2000), dead],
       )
-      .catch((e: unknown) => this.logger.error(`could not reschedule #${row.id}: ${String(e)}`)); // the lease expires instead
+      .catch((e: unknown) => {
+        this.logger.warn(`could not reschedule #${row.id} (released on the next claim): ${String(e)}`);
+        this.unreleased.add(row.id);
+      });
   }
 
   /** LISTEN on a connection of its own; on error it reconnects, and polling covers the gap. */

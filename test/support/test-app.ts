@@ -37,6 +37,7 @@ export async function startTestApp(overrides: { env?: Record<string, string>; da
   const app = await createApp(config, ['error', 'warn']);
   await listen(app, config);
   const sql = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  sql.on('error', () => undefined); // an idle connection killed by a test (pg_terminate_backend)
   const relay = app.get(Relay);
   return {
     app,
