@@ -73,12 +73,14 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
 
   /** Stops claiming new rows and waits for the deliveries in hand. */
   async stop(): Promise<void> {
+    const t0 = Date.now();
     this.running = false;
     this.wake?.();
     await this.loop;
     await Promise.all(this.inFlight);
     await this.listener?.end().catch(() => undefined);
     this.listener = undefined;
+    this.logger.log(`relay stopped in ${Date.now() - t0} ms`);
   }
 
   /** Delivers every row that is due, including the rows those deliveries add; for tests and tools. */
