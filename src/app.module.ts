@@ -8,6 +8,7 @@ import { InventoryModule } from './inventory/inventory.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import { OrderModule } from './order/order.module.js';
 import { PaymentModule } from './payment/payment.module.js';
+import { RetentionService } from './retention/retention.service.js';
 import { SagaModule } from './saga/saga.module.js';
 
 @Module({})
@@ -26,6 +27,7 @@ export class AppModule {
         PaymentModule,
       ],
       controllers: [HealthController],
+      providers: [RetentionService],
     };
   }
 }

@@ -191,3 +191,29 @@ describe('step timeouts', () => {
     await expectBalanced(t.sql, { slow_beans: 10 });
   });
 });
+
+describe('fault injection from the environment', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { INVENTORY_FAILURE_RATE: '0.3', PAYMENT_FAILURE_RATE: '0.3', SAGA_RETRY_ATTEMPTS: '10', SAGA_RETRY_DELAY_MS: '5', SAGA_TIMER_POLL_MS: '50' },
+    });
+    await request(t.http).post('/api/v1/products').send({ id: 'flaky_beans', name: 'beans', price: '5.00', stock: 1000 }).expect(201);
+  });
+  afterAll(() => t?.close());
+
+  it('with 30% of participant calls failing, every saga still completes through retries, each effect once', async () => {
+    const orders = await Promise.all(
+      Array.from({ length: 30 }, async () =>
+        (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId: 'flaky_beans', quantity: 1, price: '5.00' }] }).expect(201)).body,
+      ),
+    );
+    for (const o of orders) expect(await t.waitForSaga(o.sagaId)).toBe('COMPLETED');
+    const { rows } = await t.sql.query(`SELECT count(*)::int AS n FROM saga.saga_steps WHERE status = 'FAILED' AND message LIKE 'ERROR: injected fault%'`);
+    expect(rows[0].n).toBeGreaterThan(0); // the faults really happened
+    const { rows: payments } = await t.sql.query(`SELECT count(*)::int AS n FROM payment.payments WHERE status = 'CAPTURED'`);
+    expect(payments[0].n).toBe(30);
+    await expectBalanced(t.sql, { flaky_beans: 1000 });
+  });
+});

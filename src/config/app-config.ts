@@ -39,6 +39,20 @@ export interface AppConfig {
     /** How often each instance looks for sagas whose step or deadline expired. */
     timerPollMs: number;
   };
+  /** Purging of what is no longer needed, in small batches, so tables stay small under constant load. */
+  retention: {
+    /** 0 turns purging off. */
+    intervalMs: number;
+    batchSize: number;
+    /** Delivered outbox rows. */
+    outboxMs: number;
+    /** Applied message ids; keep longer than any redelivery can come. */
+    inboxMs: number;
+    /** COMPLETED and COMPENSATED sagas with their history (FAILED ones stay for a person). */
+    sagaMs: number;
+    /** Idempotency keys: never less than 24 h. */
+    idempotencyKeyMs: number;
+  };
   /** Off by default: technical failures and latency injected into participants, for tests and demos. */
   faults: {
     inventoryFailureRate: number;
@@ -51,6 +65,8 @@ export interface AppConfig {
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
 type Env = Record<string, string | undefined>;
+
+const DAY_MS = 24 * 60 * 60_000;
 
 function int(env: Env, name: string, fallback: number): number {
   const raw = env[name];
@@ -92,6 +108,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       stepTimeoutMs: int(env, 'SAGA_STEP_TIMEOUT_MS', 30_000),
       timeoutMs: int(env, 'SAGA_TIMEOUT_SECONDS', 300) * 1000,
       timerPollMs: int(env, 'SAGA_TIMER_POLL_MS', 250),
+    },
+    retention: {
+      intervalMs: int(env, 'RETENTION_INTERVAL_MS', 60_000),
+      batchSize: Math.max(1, int(env, 'RETENTION_BATCH_SIZE', 1000)),
+      outboxMs: int(env, 'RETENTION_OUTBOX_MS', 60 * 60_000),
+      inboxMs: int(env, 'RETENTION_INBOX_MS', 7 * DAY_MS),
+      sagaMs: int(env, 'RETENTION_SAGA_MS', 7 * DAY_MS),
+      idempotencyKeyMs: Math.max(DAY_MS, int(env, 'RETENTION_IDEMPOTENCY_KEY_MS', DAY_MS)),
     },
     faults: {
       inventoryFailureRate: rate(env, 'INVENTORY_FAILURE_RATE'),
