@@ -1,12 +1,11 @@
 import { status } from '@grpc/grpc-js';
 import { HttpException, HttpStatus, type Logger } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
-import { isModuleError } from '../http/module-errors.js';
-import { grpcStatusOf } from './grpc-status-of.js';
+import { ERROR_STATUS, isModuleError } from '../errors/module-errors.js';
 
 /** What a gRPC client receives: a status code and a message, never a stack. */
 export function toGrpcError(error: unknown, logger: Logger): { code: status; message: string } {
-  if (isModuleError(error)) return { code: grpcStatusOf(error.code), message: `${error.code}: ${error.message}` };
+  if (isModuleError(error)) return { code: ERROR_STATUS[error.code].grpc, message: `${error.code}: ${error.message}` };
   if (error instanceof RpcException) {
     const e = error.getError();
     if (typeof e === 'object' && e !== null && 'code' in e) return e as { code: status; message: string };

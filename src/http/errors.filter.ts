@@ -2,8 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Request, Response } from 'express';
 import { throwError, type Observable } from 'rxjs';
 import { toGrpcError } from '../grpc/grpc-errors.js';
-import { httpStatusOf } from './http-status-of.js';
-import { isModuleError } from './module-errors.js';
+import { ERROR_STATUS, isModuleError } from '../errors/module-errors.js';
 
 interface ErrorBody {
   statusCode: number;
@@ -30,7 +29,7 @@ export class ErrorsFilter implements ExceptionFilter {
   }
 
   private toBody(error: unknown): ErrorBody {
-    if (isModuleError(error)) return { statusCode: httpStatusOf(error.code), code: error.code, message: error.message };
+    if (isModuleError(error)) return { statusCode: ERROR_STATUS[error.code].http, code: error.code, message: error.message };
     const parser = bodyParserError(error);
     if (parser) return parser;
     if (error instanceof HttpException) return fromHttpException(error);

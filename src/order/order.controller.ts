@@ -16,7 +16,7 @@ import type { Response } from 'express';
 import { ErrorBodyDto } from '../http/error-body.dto.js';
 import { GetSaga, type SagaView } from '../saga/saga.messages.js';
 import { CreateOrderDto } from './dto/create-order.dto.js';
-import { ListOrdersQueryDto } from './dto/list-orders.query.dto.js';
+import { PageQueryDto } from '../common/page-query.dto.js';
 import { OrderPageDto, OrderViewDto } from './dto/order-view.dto.js';
 import { GetOrder, ListCustomerOrders, type OrderPage } from './order.queries.js';
 import type { OrderView } from './order.view.js';
@@ -79,7 +79,7 @@ export class OrderController {
   @Get('customers/:customerId/orders')
   @ApiOperation({ summary: "A customer's orders, newest first, paged by cursor" })
   @ApiOkResponse({ type: OrderPageDto })
-  list(@Param('customerId') customerId: string, @Query() query: ListOrdersQueryDto): Promise<OrderPage> {
+  list(@Param('customerId') customerId: string, @Query() query: PageQueryDto): Promise<OrderPage> {
     return this.queries.execute(new ListCustomerOrders(customerId, query.limit ?? 20, query.cursor));
   }
 }

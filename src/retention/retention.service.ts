@@ -4,59 +4,41 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 interface Purge {
   what: string;
+  ageMs: (config: AppConfig['retention']) => number;
   /** Deletes at most $2 rows older than $1 milliseconds; answers one row, `n`, the number deleted. */
   sql: string;
-  ageMs: (config: AppConfig['retention']) => number;
 }
 
 /**
- * Each purge deletes one small batch; rows another instance is purging are skipped, so several
- * instances never wait on each other. Only finished work goes: undelivered messages, dead
- * letters and FAILED sagas stay.
+ * One batch: rows another instance is purging are skipped (SKIP LOCKED), so several instances
+ * never wait on each other. `also` deletes what belongs to the deleted rows (`gone`).
  */
+function purgeSql(table: string, key: string, where: string, also = ''): string {
+  return `WITH gone AS (
+            DELETE FROM ${table} WHERE (${key}) IN (
+              SELECT ${key} FROM ${table} WHERE ${where}
+               LIMIT $2 FOR UPDATE SKIP LOCKED)
+            RETURNING ${key})${also}
+          SELECT count(*)::int AS n FROM gone`;
+}
+
+const olderThan = (column: string) => `${column} < now() - $1 * interval '1 millisecond'`;
+
+/** Only finished work goes: undelivered messages, dead letters and FAILED sagas stay. */
 const PURGES: Purge[] = [
-  {
-    what: 'delivered outbox rows',
-    ageMs: (r) => r.outboxMs,
-    sql: `WITH gone AS (
-            DELETE FROM messaging.outbox WHERE id IN (
-              SELECT id FROM messaging.outbox WHERE processed_at < now() - $1 * interval '1 millisecond'
-               LIMIT $2 FOR UPDATE SKIP LOCKED)
-            RETURNING 1)
-          SELECT count(*)::int AS n FROM gone`,
-  },
-  {
-    what: 'inbox rows',
-    ageMs: (r) => r.inboxMs,
-    sql: `WITH gone AS (
-            DELETE FROM messaging.inbox WHERE (consumer, message_id) IN (
-              SELECT consumer, message_id FROM messaging.inbox WHERE applied_at < now() - $1 * interval '1 millisecond'
-               LIMIT $2 FOR UPDATE SKIP LOCKED)
-            RETURNING 1)
-          SELECT count(*)::int AS n FROM gone`,
-  },
+  { what: 'delivered outbox rows', ageMs: (r) => r.outboxMs, sql: purgeSql('messaging.outbox', 'id', olderThan('processed_at')) },
+  { what: 'inbox rows', ageMs: (r) => r.inboxMs, sql: purgeSql('messaging.inbox', 'consumer, message_id', olderThan('applied_at')) },
   {
     what: 'finished sagas',
     ageMs: (r) => r.sagaMs,
-    sql: `WITH gone AS (
-            DELETE FROM saga.saga_instances WHERE id IN (
-              SELECT id FROM saga.saga_instances
-               WHERE status IN ('COMPLETED', 'COMPENSATED') AND updated_at < now() - $1 * interval '1 millisecond'
-               LIMIT $2 FOR UPDATE SKIP LOCKED)
-            RETURNING id),
-          history AS (DELETE FROM saga.saga_steps WHERE saga_id IN (SELECT id FROM gone))
-          SELECT count(*)::int AS n FROM gone`,
+    sql: purgeSql(
+      'saga.saga_instances',
+      'id',
+      `status IN ('COMPLETED', 'COMPENSATED') AND ${olderThan('updated_at')}`,
+      `, history AS (DELETE FROM saga.saga_steps WHERE saga_id IN (SELECT id FROM gone))`,
+    ),
   },
-  {
-    what: 'idempotency keys',
-    ageMs: (r) => r.idempotencyKeyMs,
-    sql: `WITH gone AS (
-            DELETE FROM orders.idempotency_keys WHERE key IN (
-              SELECT key FROM orders.idempotency_keys WHERE created_at < now() - $1 * interval '1 millisecond'
-               LIMIT $2 FOR UPDATE SKIP LOCKED)
-            RETURNING 1)
-          SELECT count(*)::int AS n FROM gone`,
-  },
+  { what: 'idempotency keys', ageMs: (r) => r.idempotencyKeyMs, sql: purgeSql('orders.idempotency_keys', 'key', olderThan('created_at')) },
 ];
 
 /** At most this many batches of one kind per run, so a backlog is worked off over several runs. */
