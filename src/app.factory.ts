@@ -11,6 +11,7 @@ import type { AppConfig } from './config/app-config.js';
 import { GRPC_PACKAGES, PROTO_FILES } from './grpc/proto-files.js';
 import { ErrorsFilter } from './http/errors.filter.js';
 import { validationPipe } from './http/validation.js';
+import { Metrics } from './observability/metrics.js';
 
 const CORRELATION_ID = /^[\w.:-]{1,128}$/;
 
@@ -24,7 +25,19 @@ export async function createApp(config: AppConfig, logger?: LogLevel[]): Promise
     res.setHeader('X-Correlation-Id', req.correlationId);
     next();
   });
-  app.setGlobalPrefix('api/v1', { exclude: [{ path: 'health', method: RequestMethod.GET }] });
+  const { httpDuration } = app.get(Metrics);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const end = httpDuration.startTimer({ method: req.method });
+    // The route pattern (`/api/v1/orders/:id`), never the raw path: labels stay bounded.
+    res.once('finish', () => end({ route: req.route ? `${req.baseUrl}${req.route.path as string}` : 'unmatched', status: String(res.statusCode) }));
+    next();
+  });
+  app.setGlobalPrefix('api/v1', {
+    exclude: [
+      { path: 'health', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new ErrorsFilter());
 

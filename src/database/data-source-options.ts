@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
+import { AfterCommitSubscriber } from './after-commit.js';
 import { entities } from './entities.js';
 
 /** The one TypeORM configuration: the app, the tests and the TypeORM CLI (ormconfig.ts) share it. */
@@ -9,6 +10,7 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     url,
     entities,
     migrations,
+    subscribers: [AfterCommitSubscriber],
     migrationsTransactionMode: 'each',
     // Each relay delivery and each request holds at most one connection at a time.
     extra: { max: 20 },

@@ -10,6 +10,7 @@ import { dataSourceOptions } from '../database/data-source-options.js';
 import { Event, registerMessages, type Message } from './message.js';
 import { MessageConsumers } from './message-consumers.js';
 import { MessagingModule } from './messaging.module.js';
+import { ObservabilityModule } from '../observability/observability.module.js';
 import { Outbox } from './outbox.js';
 import { Relay } from './relay.js';
 
@@ -23,7 +24,7 @@ async function messagingContext(databaseUrl: string, batchSize: number): Promise
   const base = loadConfig({});
   const config: AppConfig = { ...base, databaseUrl, relay: { ...base.relay, enabled: false, batchSize } };
   const moduleRef = await Test.createTestingModule({
-    imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), MessagingModule],
+    imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), ObservabilityModule, MessagingModule],
   }).compile();
   moduleRef.useLogger(['error']);
   return moduleRef.init();
@@ -118,7 +119,7 @@ describe('relay', () => {
     const base = loadConfig({});
     const config: AppConfig = { ...base, databaseUrl: url, relay: { ...base.relay, pollMs: 60_000 } };
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(url)), MessagingModule],
+      imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(url)), ObservabilityModule, MessagingModule],
     }).compile();
     moduleRef.useLogger(['error']);
     const live = await moduleRef.init();

@@ -7,6 +7,7 @@ import { DeliveryFailed } from './delivery-failed.js';
 import { type Message, restoreMessage, type MessageMeta } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
 import { Outbox } from './outbox.js';
+import { Metrics } from '../observability/metrics.js';
 
 interface ClaimedRow {
   id: string;
@@ -52,6 +53,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     private readonly commandBus: CommandBus,
     private readonly consumers: MessageConsumers,
     private readonly outbox: Outbox,
+    private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -136,6 +138,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     try {
       await this.releaseUnreleased();
       const rows = await this.claim(room);
+      if (rows.length > 0) this.metrics.relayBatch.observe(rows.length);
       for (const row of rows) {
         const delivery: Promise<void> = this.deliver(row).finally(() => {
           this.inFlight.delete(delivery);
@@ -181,6 +184,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
 
   private async deliver(row: ClaimedRow): Promise<void> {
     let message: Message | undefined;
+    const timer = this.metrics.relayDispatch.startTimer({ consumer: row.consumer });
     try {
       message = restoreMessage(row.type, row.payload, row.meta);
       message.delivery = { outboxId: row.id, settled: false };
@@ -195,7 +199,9 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
       if (!message.delivery.settled) {
         await this.db.query('UPDATE messaging.outbox SET processed_at = now() WHERE id = $1', [row.id]);
       }
+      timer({ outcome: 'delivered' });
     } catch (error) {
+      timer({ outcome: 'failed' });
       const reason = error instanceof Error ? error.message : String(error);
       this.logger.warn(`delivery of ${row.type} #${row.id} to ${row.consumer} failed (attempt ${row.attempts}): ${reason}`);
       if (message && row.consumer === COMMAND_BUS_CONSUMER && message.meta.replyTo) {

@@ -2,11 +2,13 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, type QueryDeepPartialEntity } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { afterCommit } from '../../database/after-commit.js';
 import { DeliveryFailed } from '../../messaging/delivery-failed.js';
 import { Inbox } from '../../messaging/inbox.js';
 import type { Message } from '../../messaging/message.js';
 import { MessageConsumers } from '../../messaging/message-consumers.js';
 import { Outbox } from '../../messaging/outbox.js';
+import { Metrics } from '../../observability/metrics.js';
 import type { SagaDefinition } from './saga-definition.js';
 import { SagaInstance } from './saga-instance.entity.js';
 import { SagaStepRecord } from './saga-step.entity.js';
@@ -43,6 +45,7 @@ export class SagaEngine implements OnModuleInit {
     private readonly outbox: Outbox,
     private readonly inbox: Inbox,
     private readonly consumers: MessageConsumers,
+    private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -67,7 +70,11 @@ export class SagaEngine implements OnModuleInit {
       deadlineAt: () => `now() + interval '${deadlineMs} milliseconds'`,
       timeoutAt: this.timeoutOf(definition, decision, deadlineMs),
     });
-    await this.record(tx, sagaId, decision, null);
+    await this.record(tx, definition.type, sagaId, decision, null);
+    afterCommit(tx, () => {
+      this.metrics.sagasStarted.inc({ type: definition.type });
+      this.logTransition(definition.type, sagaId, data, null, decision);
+    });
     return sagaId;
   }
 
@@ -113,6 +120,9 @@ export class SagaEngine implements OnModuleInit {
       const decision =
         (rows[0].deadline_passed ? applyDeadline(definition, state) : null) ??
         applyFailure(definition, state, { kind: 'TIMEOUT', message: `no reply within ${timeoutMs} ms` }, this.maxAttempts(definition, state));
+      const step = definition.steps[state.step].name;
+      const action = state.status === 'COMPENSATING' ? 'compensate' : 'execute';
+      afterCommit(tx, () => this.metrics.stepTimeouts.inc({ type: saga.type, step, action }));
       await this.persist(tx, definition, saga, decision, null);
       return true;
     });
@@ -132,7 +142,8 @@ export class SagaEngine implements OnModuleInit {
 
   private async persist(tx: EntityManager, definition: AnyDefinition, saga: SagaInstance, decision: Decision<unknown>, cause: Message | null): Promise<void> {
     const answered = saga.awaitingMessageId ? { messageId: saga.awaitingMessageId, attempt: saga.attempt } : null;
-    await this.record(tx, saga.id, decision, answered, cause);
+    await this.record(tx, saga.type, saga.id, decision, answered, cause);
+    afterCommit(tx, () => this.observeTransition(saga, decision));
     const pastNoReturn = isRetriable(definition, decision.state);
     await tx.update(SagaInstance, { id: saga.id }, {
       ...this.columnsOf(definition, decision.state),
@@ -149,6 +160,7 @@ export class SagaEngine implements OnModuleInit {
    */
   private async record(
     tx: EntityManager,
+    type: string,
     sagaId: string,
     decision: Decision<unknown>,
     answered: { messageId: string; attempt: number } | null,
@@ -157,11 +169,18 @@ export class SagaEngine implements OnModuleInit {
     let finished = decision.finished;
     if (answered && finished.length > 0) {
       const [first, ...rest] = finished;
-      await tx.update(SagaStepRecord, { sagaId, messageId: answered.messageId, attempt: answered.attempt }, {
-        status: first.status,
-        message: first.message,
-        finishedAt: () => 'now()',
-      });
+      const [done]: { seconds: number }[] = await tx.query(
+        `WITH done AS (
+           UPDATE saga.saga_steps SET status = $4, message = $5, finished_at = now()
+            WHERE saga_id = $1 AND message_id = $2 AND attempt = $3
+           RETURNING greatest(0, extract(epoch FROM finished_at - started_at))::float AS seconds)
+         SELECT seconds FROM done`,
+        [sagaId, answered.messageId, answered.attempt, first.status, first.message],
+      );
+      if (done) {
+        const labels = { type, step: first.step, action: first.action, outcome: first.status };
+        afterCommit(tx, () => this.metrics.stepDuration.observe(labels, done.seconds));
+      }
       finished = rest;
     }
     const rows: QueryDeepPartialEntity<SagaStepRecord>[] = finished.map((f) => ({ sagaId, ...f, finishedAt: () => 'now()' }));
@@ -186,6 +205,33 @@ export class SagaEngine implements OnModuleInit {
       await this.outbox.add(tx, command, { delayMs });
     }
     if (rows.length > 0) await tx.insert(SagaStepRecord, rows);
+  }
+
+  /** Counts what the decision changed, and logs the saga's transition; runs after the commit. */
+  private observeTransition(saga: SagaInstance, decision: Decision<unknown>): void {
+    const { state, next } = decision;
+    if (next && next.attempt > 1) this.metrics.stepRetries.inc({ type: saga.type, step: next.step, action: next.action });
+    if (state.status === 'COMPENSATING' && isExecuting(saga.status)) {
+      this.metrics.compensations.inc({ type: saga.type, reason: state.failureReason ?? 'UNKNOWN' });
+    }
+    if (state.status !== saga.status && ['COMPLETED', 'COMPENSATED', 'FAILED'].includes(state.status)) {
+      this.metrics.sagasFinished.inc({ type: saga.type, status: state.status });
+    }
+    this.logTransition(saga.type, saga.id, saga.data, saga.status, decision);
+  }
+
+  private logTransition(type: string, sagaId: string, data: unknown, from: string | null, { state, next }: Decision<unknown>): void {
+    const { orderId } = data as { orderId?: string };
+    this.logger.log({
+      msg: 'saga transition',
+      sagaId,
+      orderId,
+      sagaType: type,
+      from,
+      to: state.status,
+      ...(next && { next: `${next.step}/${next.action}#${next.attempt}` }),
+      ...(state.failureReason && { failureReason: state.failureReason }),
+    });
   }
 
   private columnsOf(definition: AnyDefinition, state: SagaState<unknown>) {

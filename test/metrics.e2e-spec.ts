@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+/** Parses Prometheus text into `name{labels}` → value. */
+function parse(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_:]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (m) values.set(m[1], Number(m[2]));
+  }
+  return values;
+}
+
+describe('metrics', () => {
+  let t: TestApp;
+  const scrape = async () => parse((await request(t.http).get('/metrics').expect(200).expect('content-type', /text\/plain/)).text);
+  const value = (m: Map<string, number>, key: string) => m.get(key) ?? 0;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    await request(t.http).post('/api/v1/products').send({ id: 'm_beans', name: 'beans', price: '300.00', stock: 100 }).expect(201);
+  });
+  afterAll(() => t?.close());
+
+  it('moves the saga, step, relay and HTTP metrics by the right amounts for a happy and a compensated saga', async () => {
+    const before = await scrape();
+    const happy = (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId: 'm_beans', quantity: 1, price: '300.00' }] }).expect(201)).body;
+    const declined = (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId: 'm_beans', quantity: 2, price: '300.00' }] }).expect(201)).body;
+    await t.waitForSaga(happy.sagaId);
+    await t.waitForSaga(declined.sagaId);
+    const after = await scrape();
+    const delta = (key: string) => value(after, key) - value(before, key);
+
+    expect(delta('saga_started_total{type="place-order"}')).toBe(2);
+    expect(delta('saga_finished_total{type="place-order",status="COMPLETED"}')).toBe(1);
+    expect(delta('saga_finished_total{type="place-order",status="COMPENSATED"}')).toBe(1);
+    expect(delta('saga_compensations_total{type="place-order",reason="CARD_DECLINED"}')).toBe(1);
+    // Steps: 2 reservations, 2 payments (one FAILED), 1 confirmation, 1 release, 1 cancellation.
+    const steps = (step: string, action: string, outcome: string) =>
+      delta(`saga_step_duration_seconds_count{type="place-order",step="${step}",action="${action}",outcome="${outcome}"}`);
+    expect(steps('reserve-inventory', 'execute', 'SUCCEEDED')).toBe(2);
+    expect(steps('process-payment', 'execute', 'SUCCEEDED')).toBe(1);
+    expect(steps('process-payment', 'execute', 'FAILED')).toBe(1);
+    expect(steps('confirm-order', 'execute', 'SUCCEEDED')).toBe(1);
+    expect(steps('reserve-inventory', 'compensate', 'SUCCEEDED')).toBe(1);
+    expect(steps('create-order', 'compensate', 'SUCCEEDED')).toBe(1);
+    // 7 commands and 7 replies went through the relay.
+    expect(delta('relay_dispatch_duration_seconds_count{consumer="command",outcome="delivered"}')).toBe(7);
+    expect(delta('relay_dispatch_duration_seconds_count{consumer="saga",outcome="delivered"}')).toBe(7);
+    expect(delta('http_request_duration_seconds_count{method="POST",route="/api/v1/orders",status="201"}')).toBe(2);
+    expect(value(after, 'outbox_pending')).toBe(0);
+    expect(after.has('outbox_oldest_pending_age_seconds')).toBe(true);
+    expect(after.has('process_cpu_user_seconds_total')).toBe(true);
+    // No label carries an id.
+    const text = (await request(t.http).get('/metrics')).text;
+    expect(text).not.toContain(happy.id);
+    expect(text).not.toContain(happy.sagaId);
+  });
+});
