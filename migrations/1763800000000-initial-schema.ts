@@ -71,6 +71,7 @@ export class InitialSchema1763800000000 implements MigrationInterface {
         "status" text NOT NULL,
         "message" text,
         "message_id" uuid,
+        "trace_id" text,
         "started_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
         "finished_at" TIMESTAMP WITH TIME ZONE
       )`);

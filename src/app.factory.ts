@@ -12,6 +12,8 @@ import { GRPC_PACKAGES, PROTO_FILES } from './grpc/proto-files.js';
 import { ErrorsFilter } from './http/errors.filter.js';
 import { validationPipe } from './http/validation.js';
 import { Metrics } from './observability/metrics.js';
+import { contextFrom, currentTraceparent, inSpan, SpanKind } from './observability/tracing.js';
+import { TracingInterceptor } from './observability/tracing.interceptor.js';
 
 const CORRELATION_ID = /^[\w.:-]{1,128}$/;
 
@@ -28,9 +30,22 @@ export async function createApp(config: AppConfig, logger?: LogLevel[]): Promise
   const { httpDuration } = app.get(Metrics);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = httpDuration.startTimer({ method: req.method });
-    // The route pattern (`/api/v1/orders/:id`), never the raw path: labels stay bounded.
-    res.once('finish', () => end({ route: req.route ? `${req.baseUrl}${req.route.path as string}` : 'unmatched', status: String(res.statusCode) }));
-    next();
+    // A server span for the request, continuing the caller's `traceparent` if it sent one.
+    void inSpan(`HTTP ${req.method}`, SpanKind.SERVER, contextFrom(req.header('traceparent')), { 'http.request.method': req.method }, (span) => {
+      const traceparent = currentTraceparent();
+      if (traceparent) res.setHeader('traceparent', traceparent); // so a client can find its trace
+      return new Promise<void>((resolve) => {
+        res.once('finish', () => {
+          // The route pattern (`/api/v1/orders/:id`), never the raw path: labels stay bounded.
+          const route = req.route ? `${req.baseUrl}${req.route.path as string}` : 'unmatched';
+          end({ route, status: String(res.statusCode) });
+          span.updateName(`${req.method} ${route}`);
+          span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode });
+          resolve();
+        });
+        next();
+      });
+    });
   });
   app.setGlobalPrefix('api/v1', {
     exclude: [
@@ -40,6 +55,7 @@ export async function createApp(config: AppConfig, logger?: LogLevel[]): Promise
   });
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new ErrorsFilter());
+  app.useGlobalInterceptors(new TracingInterceptor());
 
   const document = SwaggerModule.createDocument(
     app,

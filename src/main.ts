@@ -5,9 +5,11 @@ import { createApp, listen } from './app.factory.js';
 import { loadConfig } from './config/app-config.js';
 import { releaseSignalHandlers, startEmbeddedPostgres } from './database/embedded-postgres.mjs';
 import { seedDemoCatalogue } from './database/seed-demo-catalogue.js';
+import { startTracing } from './observability/tracing.js';
 
 async function main(): Promise<void> {
   releaseSignalHandlers(); // shutdown below is ours: finish the work in hand, then stop the database
+  const tracing = startTracing(); // exports only when OTEL_EXPORTER_OTLP_ENDPOINT is set
   const logger = new Logger('main');
   const config = loadConfig();
   let embedded: { stop: () => Promise<void> } | undefined;
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
       logger.log(`${signal}: shutting down`);
       void app
         .close()
+        .then(() => tracing.shutdown())
         .then(() => embedded?.stop())
         .finally(() => process.exit(0));
     });

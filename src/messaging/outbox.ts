@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { Command, type Message } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
 import { OutboxRow } from './outbox.entity.js';
+import { currentTraceparent } from '../observability/tracing.js';
 
 /**
  * The only way a message leaves a module: written in the caller's transaction, so it is
@@ -15,13 +16,14 @@ export class Outbox {
   /** Adds one outbox row per (message, consumer); `delayMs` holds delivery back (by the database's clock). */
   async add(tx: EntityManager, messages: Message | Message[], options: { delayMs?: number } = {}): Promise<void> {
     const delayMs = Math.max(0, Math.round(options.delayMs ?? 0));
+    const traceparent = currentTraceparent(); // the span that sends it: the trace goes on through every hop
     const rows = [messages].flat().flatMap((message) =>
       this.consumersOf(message).map((consumer) => ({
         messageId: message.meta.messageId,
         consumer,
         type: message.type,
         payload: message.data as object,
-        meta: message.meta,
+        meta: traceparent ? { ...message.meta, traceparent } : message.meta,
         ...(delayMs > 0 && { availableAt: () => `now() + interval '${delayMs} milliseconds'` }),
       })),
     );

@@ -8,6 +8,7 @@ import { type Message, restoreMessage, type MessageMeta } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
 import { Outbox } from './outbox.js';
 import { Metrics } from '../observability/metrics.js';
+import { contextFrom, inSpan, SpanKind } from '../observability/tracing.js';
 
 interface ClaimedRow {
   id: string;
@@ -188,13 +189,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     try {
       message = restoreMessage(row.type, row.payload, row.meta);
       message.delivery = { outboxId: row.id, settled: false };
-      if (row.consumer === COMMAND_BUS_CONSUMER) {
-        await this.commandBus.execute(message);
-      } else {
-        const handler = this.consumers.handler(row.consumer);
-        if (!handler) throw new Error(`No consumer named ${row.consumer}`);
-        await handler(message);
-      }
+      await this.dispatch(row, message);
       // A consumer that did not settle the row in its own transaction (no inbox) is settled here.
       if (!message.delivery.settled) {
         await this.db.query('UPDATE messaging.outbox SET processed_at = now() WHERE id = $1', [row.id]);
@@ -210,6 +205,23 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
         await this.reschedule(row, reason);
       }
     }
+  }
+
+  /** Hands the message to its consumer, in a span that continues the trace the message carries. */
+  private dispatch(row: ClaimedRow, message: Message): Promise<unknown> {
+    const attributes = {
+      'messaging.message.id': row.meta.messageId,
+      'messaging.consumer': row.consumer,
+      'messaging.outbox.id': row.id,
+      'messaging.attempt': row.attempts,
+      'saga.correlation_id': row.meta.correlationId,
+    };
+    return inSpan(`deliver ${row.type}`, SpanKind.CONSUMER, contextFrom(row.meta.traceparent), attributes, () => {
+      if (row.consumer === COMMAND_BUS_CONSUMER) return this.commandBus.execute(message);
+      const handler = this.consumers.handler(row.consumer);
+      if (!handler) throw new Error(`No consumer named ${row.consumer}`);
+      return handler(message);
+    });
   }
 
   /** Settles the failed command and tells its requester, in one transaction; the requester decides what next. */

@@ -42,6 +42,7 @@ export class GetSagaHandler implements IQueryHandler<GetSaga, SagaView> {
         message: s.message,
         timestamp: s.startedAt.toISOString(),
         finishedAt: s.finishedAt?.toISOString() ?? null,
+        traceId: s.traceId,
       })),
     };
   }

@@ -21,7 +21,7 @@ export class SagaGrpcController {
       ...saga,
       orderId: saga.orderId ?? '',
       failureReason: saga.failureReason ?? '',
-      history: saga.history.map((h) => ({ ...h, message: h.message ?? '', finishedAt: h.finishedAt ?? '' })),
+      history: saga.history.map((h) => ({ ...h, message: h.message ?? '', finishedAt: h.finishedAt ?? '', traceId: h.traceId ?? '' })),
     };
   }
 }

@@ -9,6 +9,8 @@ export interface SagaHistoryEntry {
   message: string | null;
   timestamp: string;
   finishedAt: string | null;
+  /** The trace the attempt ran in (null when tracing was off). */
+  traceId: string | null;
 }
 
 /** A saga without its history, as lists show it. */

@@ -12,6 +12,8 @@ export class SagaHistoryEntryDto implements SagaHistoryEntry {
   message!: string | null;
   @ApiProperty({ example: '2026-11-22T10:00:00.010Z', description: 'When the attempt started.' }) timestamp!: string;
   @ApiProperty({ type: String, nullable: true, example: '2026-11-22T10:00:00.020Z' }) finishedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '4bf92f3577b34da6a3ce929d0e0e4736', description: 'The trace the attempt ran in.' })
+  traceId!: string | null;
 }
 
 export class SagaSummaryDto implements SagaSummary {

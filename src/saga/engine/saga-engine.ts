@@ -9,6 +9,7 @@ import type { Message } from '../../messaging/message.js';
 import { MessageConsumers } from '../../messaging/message-consumers.js';
 import { Outbox } from '../../messaging/outbox.js';
 import { Metrics } from '../../observability/metrics.js';
+import { currentTraceId } from '../../observability/tracing.js';
 import type { SagaDefinition } from './saga-definition.js';
 import { SagaInstance } from './saga-instance.entity.js';
 import { SagaStepRecord } from './saga-step.entity.js';
@@ -183,7 +184,8 @@ export class SagaEngine implements OnModuleInit {
       }
       finished = rest;
     }
-    const rows: QueryDeepPartialEntity<SagaStepRecord>[] = finished.map((f) => ({ sagaId, ...f, finishedAt: () => 'now()' }));
+    const traceId = currentTraceId() ?? null;
+    const rows: QueryDeepPartialEntity<SagaStepRecord>[] = finished.map((f) => ({ sagaId, ...f, traceId, finishedAt: () => 'now()' }));
     const next = decision.next;
     if (next) {
       const { command } = next;
@@ -199,6 +201,7 @@ export class SagaEngine implements OnModuleInit {
         attempt: next.attempt,
         status: 'PENDING',
         messageId: command.meta.messageId,
+        traceId,
         // A retry starts when its backoff is over.
         ...(delayMs > 0 && { startedAt: () => `now() + interval '${delayMs} milliseconds'` }),
       });

@@ -33,6 +33,10 @@ export class SagaStepRecord {
   @Column({ name: 'message_id', type: 'uuid', nullable: true })
   messageId!: string | null;
 
+  /** The trace the attempt ran in: the bridge from the saga's history to its spans and logs. */
+  @Column({ name: 'trace_id', type: 'text', nullable: true })
+  traceId!: string | null;
+
   @Column({ name: 'started_at', type: 'timestamptz', default: () => 'now()' })
   startedAt!: Date;
 

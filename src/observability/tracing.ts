@@ -1,0 +1,80 @@
+import { type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+const tracer = () => trace.getTracer('saga-orchestrator');
+
+/**
+ * Starts tracing for the process, once, before the app is built. Spans always exist (so every
+ * log line and saga step has a trace id); they leave the process only when an OTLP endpoint
+ * is configured through the standard variables (OTEL_EXPORTER_OTLP_ENDPOINT or
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_SERVICE_NAME, …). `extra` is for tests.
+ */
+export function startTracing(extra: SpanProcessor[] = []): { shutdown: () => Promise<void> } {
+  const serviceName = process.env.OTEL_SERVICE_NAME ?? 'saga-orchestrator';
+  const contextManager = new AsyncLocalStorageContextManager();
+  const textMapPropagator = new W3CTraceContextPropagator();
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+    const sdk = new NodeSDK({
+      serviceName,
+      contextManager,
+      textMapPropagator,
+      instrumentations: [],
+      spanProcessors: [...extra, new BatchSpanProcessor(new OTLPTraceExporter())],
+    });
+    sdk.start();
+    return sdk;
+  }
+  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': serviceName }), spanProcessors: extra });
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(contextManager.enable());
+  propagation.setGlobalPropagator(textMapPropagator);
+  return provider;
+}
+
+/** The W3C `traceparent` of the active span, to store with a message; undefined when tracing is off. */
+export function currentTraceparent(): string | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent;
+}
+
+/** The active span's trace id, if any. */
+export function currentTraceId(): string | undefined {
+  const ctx = trace.getSpanContext(context.active());
+  return ctx && trace.isSpanContextValid(ctx) ? ctx.traceId : undefined;
+}
+
+/** The context a `traceparent` (from a message or a request header) continues. */
+export function contextFrom(traceparent: string | undefined): Context {
+  return traceparent ? propagation.extract(context.active(), { traceparent }) : context.active();
+}
+
+/**
+ * Runs `work` in a new span, child of `parent`, ending it with the outcome. The span is the
+ * active one inside `work`, so what `work` sends carries it on.
+ */
+export async function inSpan<T>(
+  name: string,
+  kind: SpanKind,
+  parent: Context,
+  attributes: Record<string, string | number>,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  const span = tracer().startSpan(name, { kind, attributes }, parent);
+  try {
+    return await context.with(trace.setSpan(parent, span), () => work(span));
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+export { SpanKind };
