@@ -1,10 +1,12 @@
 import { ReflectionService } from '@grpc/reflection';
-import { type INestApplication, type LogLevel, RequestMethod } from '@nestjs/common';
+import { type INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type GrpcOptions, Transport } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
@@ -18,8 +20,9 @@ import { TracingInterceptor } from './observability/tracing.interceptor.js';
 const CORRELATION_ID = /^[\w.:-]{1,128}$/;
 
 /** Builds the whole app (HTTP, Swagger, gRPC) the same way for `main.ts` and for the tests. */
-export async function createApp(config: AppConfig, logger?: LogLevel[]): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, ...(logger && { logger }) });
+export async function createApp(config: AppConfig, logStream?: DestinationStream): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logStream), { bodyParser: false, bufferLogs: true });
+  app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: '1mb' });
   app.use((req: Request & { correlationId?: string }, res: Response, next: NextFunction) => {
     const given = req.header('x-correlation-id');

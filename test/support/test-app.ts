@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import pg from 'pg';
+import type { DestinationStream } from 'pino';
 import { createApp, listen } from '../../src/app.factory.js';
 import { type AppConfig, loadConfig } from '../../src/config/app-config.js';
 import { freePort } from '../../src/database/embedded-postgres.mjs';
@@ -25,16 +26,18 @@ export interface TestApp {
  * The real app (same factory as main.ts) on a fresh database, listening on free ports.
  * The background relay runs as in production; `drain()` lets a test wait without sleeping.
  */
-export async function startTestApp(overrides: { env?: Record<string, string>; databaseUrl?: string; grpc?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(
+  overrides: { env?: Record<string, string>; databaseUrl?: string; grpc?: boolean; logStream?: DestinationStream } = {},
+): Promise<TestApp> {
   const databaseUrl = overrides.databaseUrl ?? (await createTestDatabase());
   const config: AppConfig = {
-    ...loadConfig({ ...overrides.env }),
+    ...loadConfig({ LOG_LEVEL: 'warn', ...overrides.env }),
     databaseUrl,
     host: '127.0.0.1',
     port: 0,
     grpcPort: overrides.grpc === false ? 0 : await freePort(),
   };
-  const app = await createApp(config, ['error', 'warn']);
+  const app = await createApp(config, overrides.logStream);
   await listen(app, config);
   const sql = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   sql.on('error', () => undefined); // an idle connection killed by a test (pg_terminate_backend)
