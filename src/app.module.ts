@@ -4,7 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
-import { HealthController } from './health/health.controller.js';
+import { HealthModule } from './health/health.module.js';
 import { InventoryModule } from './inventory/inventory.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import { loggerModule } from './observability/logging.js';
@@ -30,8 +30,8 @@ export class AppModule {
         OrderModule,
         InventoryModule,
         PaymentModule,
+        HealthModule,
       ],
-      controllers: [HealthController],
       providers: [RetentionService],
     };
   }

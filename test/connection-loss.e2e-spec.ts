@@ -43,7 +43,7 @@ describe('losing the database connection', () => {
 
   it('while the database is unreachable /health says degraded and the relay backs off; then everything resumes by itself', async () => {
     const proxy = await new TcpProxy(new URL(url).hostname, Number(new URL(url).port)).start();
-    const t = await startTestApp({ databaseUrl: TcpProxy.via(url, proxy), env: { RELAY_POLL_MS: '50', SAGA_TIMER_POLL_MS: '50' } });
+    const t = await startTestApp({ databaseUrl: TcpProxy.via(url, proxy), env: { RELAY_POLL_MS: '50', SAGA_TIMER_POLL_MS: '50', RELAY_LEASE_MS: '2000' } });
     try {
       await place(t, 20);
       proxy.cut(); // mid-run: some sagas are still on their way
@@ -52,6 +52,9 @@ describe('losing the database connection', () => {
         return res.status === 503 && res.body.relay === 'backing-off' ? res.body : undefined;
       });
       expect(degraded).toEqual({ status: 'degraded', database: 'down', relay: 'backing-off' });
+      const ready = await request(t.http).get('/health/ready').expect(503);
+      expect(ready.body).toMatchObject({ status: 'error', error: { database: { status: 'down' }, relay: { status: 'down', state: 'backing-off' } } });
+      await request(t.http).get('/health/live').expect(200);
 
       proxy.restore();
       await waitFor('health to recover', async () => ((await request(t.http).get('/health')).status === 200 ? true : undefined));
@@ -68,7 +71,7 @@ describe('losing the database connection', () => {
   });
 
   it('connections killed by pg_terminate_backend mid-run are replaced without a restart', async () => {
-    const t = await startTestApp({ databaseUrl: url, env: { RELAY_POLL_MS: '50', SAGA_TIMER_POLL_MS: '50' } });
+    const t = await startTestApp({ databaseUrl: url, env: { RELAY_POLL_MS: '50', SAGA_TIMER_POLL_MS: '50', RELAY_LEASE_MS: '2000' } });
     try {
       const before = (await sagaStatuses(direct)).COMPLETED ?? 0;
       await place(t, 20);
@@ -80,7 +83,7 @@ describe('losing the database connection', () => {
       await place(t, 20);
       await waitFor('every saga to finish', async () => {
         const s = await sagaStatuses(direct);
-        return s.COMPLETED === before + 40 ? s : undefined;
+        return s.COMPLETED >= before + 40 && !s.STARTED && !s.RUNNING ? s : undefined;
       }, 30_000);
       expect((await request(t.http).get('/health').expect(200)).body.status).toBe('ok');
       expect(await checkConsistency(direct, 0)).toEqual([]);

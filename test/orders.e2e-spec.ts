@@ -144,6 +144,12 @@ describe('order saga over HTTP', () => {
 
   it('serves health and the OpenAPI document with a summary on every operation', async () => {
     expect((await request(t.http).get('/health').expect(200)).body).toEqual({ status: 'ok', database: 'up', relay: 'running' });
+    expect((await request(t.http).get('/health/live').expect(200)).body.status).toBe('ok');
+    const ready = (await request(t.http).get('/health/ready').expect(200)).body;
+    expect(ready).toMatchObject({
+      status: 'ok',
+      info: { database: { status: 'up' }, migrations: { status: 'up' }, relay: { status: 'up', state: 'running' }, outbox: { status: 'up' } },
+    });
     const doc = (await request(t.http).get('/docs-json').expect(200)).body;
     const operations = Object.values(doc.paths as Record<string, Record<string, { summary?: string }>>).flatMap((p) => Object.values(p));
     expect(operations.length).toBeGreaterThanOrEqual(9);

@@ -9,6 +9,8 @@ export interface AppConfig {
   port: number;
   /** 0 turns the gRPC server off (e.g. for a second in-process instance in tests). */
   grpcPort: number;
+  /** /health/ready fails while the oldest due outbox row has waited longer than this. */
+  readyMaxBacklogAgeMs: number;
   /** pino level: trace, debug, info, warn, error (`LOG_LEVEL`). */
   logLevel: string;
   /** Demo rule for the payment module: totals above this (in cents) are declined. */
@@ -94,6 +96,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: int(env, 'PORT', 3000),
     grpcPort: int(env, 'GRPC_PORT', 50051),
     logLevel: env.LOG_LEVEL ?? 'info',
+    readyMaxBacklogAgeMs: int(env, 'READY_MAX_BACKLOG_AGE_MS', 30_000),
     paymentDeclineAboveCents: parseMoney(env.PAYMENT_DECLINE_ABOVE ?? '500.00'),
     relay: {
       enabled: env.RELAY_ENABLED !== 'false',

@@ -29,6 +29,7 @@ export function loggerModule(level: string, stream?: DestinationStream) {
   };
   return LoggerModule.forRoot({ pinoHttp: stream ? [options, stream] : options, exclude: [
       { method: RequestMethod.GET, path: 'health' },
+      { method: RequestMethod.GET, path: 'health/(.*)' },
       { method: RequestMethod.GET, path: 'metrics' },
     ], });
 }

@@ -29,7 +29,7 @@ export class AppProcess {
   static async start(env: Record<string, string>): Promise<AppProcess> {
     const port = await freePort();
     const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), GRPC_PORT: '0', SEED_DEMO_DATA: 'false', ...env },
+      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), GRPC_PORT: '0', SEED_DEMO_DATA: 'false', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const app = new AppProcess(child, `http://127.0.0.1:${port}`);

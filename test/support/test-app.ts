@@ -31,7 +31,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const databaseUrl = overrides.databaseUrl ?? (await createTestDatabase());
   const config: AppConfig = {
-    ...loadConfig({ LOG_LEVEL: 'warn', ...overrides.env }),
+    ...loadConfig({ LOG_LEVEL: 'error', ...overrides.env }),
     databaseUrl,
     host: '127.0.0.1',
     port: 0,
