@@ -56,6 +56,7 @@ export async function createApp(config: AppConfig, logStream?: DestinationStream
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
       { path: 'metrics', method: RequestMethod.GET },
+      { path: 'dashboard', method: RequestMethod.GET },
     ],
   });
   app.useGlobalPipes(validationPipe());

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
+import { DashboardController } from './dashboard/dashboard.controller.js';
 import { HealthModule } from './health/health.module.js';
 import { InventoryModule } from './inventory/inventory.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         PaymentModule,
         HealthModule,
       ],
+      controllers: [DashboardController],
       providers: [RetentionService],
     };
   }

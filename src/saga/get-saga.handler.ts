@@ -5,7 +5,7 @@ import { isUuid } from '../common/is-uuid.js';
 import { SagaInstance } from './engine/saga-instance.entity.js';
 import { SagaStepRecord } from './engine/saga-step.entity.js';
 import { SagaError } from './saga.errors.js';
-import { GetSaga, ListSagas, type SagaPage, type SagaSummary, type SagaView } from './saga.messages.js';
+import { GetSaga, GetSagaStats, ListSagas, type SagaPage, type SagaStats, type SagaSummary, type SagaView } from './saga.messages.js';
 
 function toSummary(saga: SagaInstance): SagaSummary {
   const { orderId } = saga.data as { orderId?: unknown };
@@ -69,5 +69,19 @@ export class ListSagasHandler implements IQueryHandler<ListSagas, SagaPage> {
     const page = sagas.slice(0, filter.limit);
     const last = page.at(-1);
     return { items: page.map(toSummary), nextCursor: sagas.length > filter.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+  }
+}
+
+@QueryHandler(GetSagaStats)
+export class GetSagaStatsHandler implements IQueryHandler<GetSagaStats, SagaStats> {
+  constructor(private readonly db: DataSource) {}
+
+  async execute({ type }: GetSagaStats): Promise<SagaStats> {
+    const rows: { type: string; status: SagaSummary['status']; n: number }[] = await this.db.query(
+      'SELECT type, status, count(*)::int AS n FROM saga.saga_instances GROUP BY type, status',
+    );
+    const counts: SagaStats['counts'] = { STARTED: 0, RUNNING: 0, COMPLETED: 0, COMPENSATING: 0, COMPENSATED: 0, FAILED: 0 };
+    for (const r of rows) if (!type || r.type === type) counts[r.status] += r.n;
+    return { counts, types: [...new Set(rows.map((r) => r.type))].sort() };
   }
 }

@@ -2,9 +2,9 @@ import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiConflictResponse, ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorBodyDto } from '../http/error-body.dto.js';
-import { ListSagasQueryDto } from './dto/list-sagas.query.dto.js';
+import { ListSagasQueryDto, SagaStatsQueryDto } from './dto/list-sagas.query.dto.js';
 import { SagaPageDto, SagaViewDto } from './dto/saga-view.dto.js';
-import { GetSaga, ListSagas, RetrySaga, type SagaPage, type SagaView } from './saga.messages.js';
+import { GetSaga, GetSagaStats, ListSagas, RetrySaga, type SagaPage, type SagaStats, type SagaView } from './saga.messages.js';
 
 @ApiTags('sagas')
 @ApiExtraModels(SagaViewDto)
@@ -20,6 +20,13 @@ export class SagaController {
   @ApiOkResponse({ type: SagaPageDto })
   list(@Query() query: ListSagasQueryDto): Promise<SagaPage> {
     return this.queries.execute(new ListSagas({ status: query.status, type: query.type, limit: query.limit ?? 20, cursor: query.cursor }));
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: 'How many sagas are in each status (optionally of one type), and the types there are' })
+  @ApiOkResponse({ schema: { example: { counts: { STARTED: 0, RUNNING: 2, COMPLETED: 40, COMPENSATING: 0, COMPENSATED: 4, FAILED: 1 }, types: ['place-order'] } } })
+  stats(@Query() query: SagaStatsQueryDto): Promise<SagaStats> {
+    return this.queries.execute(new GetSagaStats(query.type));
   }
 
   @Get(':id')

@@ -49,6 +49,16 @@ export interface SagaPage {
   nextCursor: string | null;
 }
 
+/** In-process query: how many sagas are in each status, and which types exist. */
+export class GetSagaStats {
+  constructor(readonly type?: string) {}
+}
+
+export interface SagaStats {
+  counts: Record<SagaStatus, number>;
+  types: string[];
+}
+
 /** In-process command: a person resumes a FAILED saga from where it stopped. */
 export class RetrySaga {
   constructor(readonly sagaId: string) {}

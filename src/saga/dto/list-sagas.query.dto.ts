@@ -17,3 +17,11 @@ export class ListSagasQueryDto extends PageQueryDto {
   @MaxLength(100)
   type?: string;
 }
+
+export class SagaStatsQueryDto {
+  @ApiPropertyOptional({ example: 'place-order' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  type?: string;
+}

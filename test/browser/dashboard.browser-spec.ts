@@ -1,0 +1,97 @@
+/// <reference lib="dom" />
+// `npm run test:browser`: the dashboard in a real headless Chromium (Debian's `chromium`,
+// driven by playwright-core). Screenshots go to test-artifacts/.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import request from 'supertest';
+import { FaultInjector } from '../../src/messaging/fault-injector.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = 'test-artifacts';
+
+describe('saga dashboard in a browser', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+  const sagas: Record<string, { id: string; sagaId: string }> = {};
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's (apt-get install chromium) or set CHROMIUM_PATH`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    t = await startTestApp({ env: { SAGA_COMPENSATION_ATTEMPTS: '1' } });
+    base = `http://127.0.0.1:${(t.http.address() as { port: number }).port}`;
+    await request(t.http).post('/api/v1/products').send({ id: 'ui_beans', name: 'beans', price: '300.00', stock: 100 }).expect(201);
+    const place = async (quantity: number) =>
+      (await request(t.http).post('/api/v1/orders').send({ customerId: 'cust_ui', items: [{ productId: 'ui_beans', quantity, price: '300.00' }] }).expect(201)).body;
+    sagas.completed = await place(1);
+    sagas.compensated = await place(2); // 600.00: declined
+    await t.waitForSaga(sagas.completed.sagaId);
+    await t.waitForSaga(sagas.compensated.sagaId);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('lists a completed and a compensated saga with counts per status', async () => {
+    await page.goto(`${base}/dashboard`);
+    await page.waitForSelector('[data-testid="saga-row"]');
+    const rows = page.locator('[data-testid="saga-row"]');
+    expect(await rows.count()).toBe(2);
+    const statusOf = (sagaId: string) => page.locator(`[data-saga-id="${sagaId}"] [data-testid="saga-status"]`).textContent();
+    expect(await statusOf(sagas.completed.sagaId)).toBe('COMPLETED');
+    expect(await statusOf(sagas.compensated.sagaId)).toBe('COMPENSATED');
+    expect(await page.locator('[data-testid="count-COMPLETED"] b').textContent()).toBe('1');
+    expect(await page.locator('[data-testid="count-COMPENSATED"] b').textContent()).toBe('1');
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-list.png`, fullPage: true });
+
+    // Filtering by status leaves the one saga of that status.
+    await page.click('[data-testid="count-COMPENSATED"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="saga-row"]').length === 1);
+    expect(await page.locator('[data-testid="saga-row"]').getAttribute('data-saga-id')).toBe(sagas.compensated.sagaId);
+  });
+
+  it("opens a saga: its steps in order, with their statuses, the order and the trace", async () => {
+    await page.goto(`${base}/dashboard#/sagas/${sagas.compensated.sagaId}`);
+    await page.waitForSelector('[data-testid="step"]');
+    expect(await page.locator('[data-testid="detail-status"]').textContent()).toBe('COMPENSATED');
+    const steps = await page.locator('[data-testid="step"]').evaluateAll((items) =>
+      items.map((li) => `${li.querySelector('[data-testid="step-name"]')!.textContent} ${li.textContent!.includes('compensate') ? 'compensate' : 'execute'} ${li.querySelector('[data-testid="step-status"]')!.textContent}`),
+    );
+    expect(steps).toEqual([
+      'create-order execute SUCCEEDED',
+      'reserve-inventory execute SUCCEEDED',
+      'process-payment execute FAILED',
+      'reserve-inventory compensate SUCCEEDED',
+      'create-order compensate SUCCEEDED',
+    ]);
+    expect(await page.locator('[data-testid="order"]').textContent()).toContain('CANCELLED');
+    expect(await page.locator('[data-testid="timeline"]').textContent()).toContain('CARD_DECLINED');
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-saga.png`, fullPage: true });
+  });
+
+  it('retries a FAILED saga from its page, and shows it finish', async () => {
+    const faults = t.app.get(FaultInjector);
+    faults.failNext('inventory.ReleaseInventory', Infinity);
+    const failed = (await request(t.http).post('/api/v1/orders').send({ customerId: 'cust_ui', items: [{ productId: 'ui_beans', quantity: 2, price: '300.00' }] }).expect(201)).body;
+    expect(await t.waitForSaga(failed.sagaId)).toBe('FAILED');
+    faults.clear();
+
+    await page.goto(`${base}/dashboard#/sagas/${failed.sagaId}`);
+    await page.waitForSelector('[data-testid="retry"]');
+    expect(await page.locator('[data-testid="detail-status"]').textContent()).toBe('FAILED');
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-failed.png`, fullPage: true });
+    await page.click('[data-testid="retry"]');
+    await t.waitForSaga(failed.sagaId);
+    await page.waitForFunction(() => document.querySelector('[data-testid="detail-status"]')?.textContent === 'COMPENSATED', undefined, { timeout: 10_000 });
+    expect(await page.locator('[data-testid="retry"]').count()).toBe(0);
+  });
+});
