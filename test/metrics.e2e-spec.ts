@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -56,5 +57,13 @@ describe('metrics', () => {
     const text = (await request(t.http).get('/metrics')).text;
     expect(text).not.toContain(happy.id);
     expect(text).not.toContain(happy.sagaId);
+  });
+
+  it('serves every metric the provisioned Grafana dashboard (docker/) queries', async () => {
+    const dashboard = readFileSync(new URL('../docker/grafana/dashboards/sagas.json', import.meta.url), 'utf8');
+    const queried = new Set([...dashboard.matchAll(/\b((?:saga|outbox|relay|http)_[a-z_]+)/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, '')));
+    expect(queried.size).toBeGreaterThan(8);
+    const served = (await request(t.http).get('/metrics').expect(200)).text;
+    for (const name of queried) expect({ name, served: served.includes(`# TYPE ${name} `) }).toEqual({ name, served: true });
   });
 });
