@@ -1,6 +1,7 @@
 // Lint: typescript-eslint's recommended rules, plus the module boundary rule:
 // a business module imports another module only through its `*.messages.ts`.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const modules = ['order', 'inventory', 'payment', 'saga'];
@@ -26,11 +27,11 @@ function boundary(module) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.data/'] },
+  { ignores: ['dist/', 'coverage/', '**/node_modules/', '.data/', 'test-artifacts/', 'src/dashboard/*.html'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', globalThis: 'readonly' } },
+    languageOptions: { globals: globals.node },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },

@@ -64,9 +64,10 @@ function isAlive(pid) {
 
 /**
  * Starts (initialising on first use) a cluster in `dataDir` on a free loopback port.
- * @param {{ dataDir: string, persistent?: boolean }} options
+ * `settings` are extra server settings (`-c name=value`), e.g. for the benchmark's statistics.
+ * @param {{ dataDir: string, persistent?: boolean, settings?: Record<string, string> }} options
  */
-export async function startEmbeddedPostgres({ dataDir, persistent = true }) {
+export async function startEmbeddedPostgres({ dataDir, persistent = true, settings = {} }) {
   const dir = resolve(dataDir);
   const parent = dirname(dir);
   mkdirSync(parent, { recursive: true });
@@ -83,7 +84,10 @@ export async function startEmbeddedPostgres({ dataDir, persistent = true }) {
     persistent,
     createPostgresUser: userInfo().uid === 0,
     // No Unix socket (its default directory may not be writable); TCP on loopback only.
-    postgresFlags: ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: [
+      ...['unix_socket_directories=', 'listen_addresses=127.0.0.1'],
+      ...Object.entries(settings).map(([name, value]) => `${name}=${value}`),
+    ].flatMap((setting) => ['-c', setting]),
     onLog: (line) => logs.push(String(line)),
     onError: (line) => logs.push(String(line)),
   });

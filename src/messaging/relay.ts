@@ -89,18 +89,21 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   /** Delivers every row that is due, including the rows those deliveries add; for tests and tools. */
   async drain(): Promise<void> {
     for (;;) {
-      const claimed = await this.claimAndStart();
+      // Done only when nothing was under way before the claim, the claim found nothing, and
+      // nothing is under way after it: a delivery in flight may still add rows.
+      const busy = this.inFlight.size > 0 || this.claiming > 0;
+      const { claimed } = await this.claimAndStart();
+      if (claimed === 0 && !busy && this.inFlight.size === 0 && this.claiming === 0) return;
       await Promise.all(this.inFlight);
-      if (claimed === 0 && this.claiming === 0 && this.inFlight.size === 0) return;
       if (claimed === 0) await new Promise((resolve) => setImmediate(resolve)); // the loop is mid-claim
     }
   }
 
   private async run(): Promise<void> {
     while (this.running) {
-      let claimed = 0;
+      let filled = false;
       try {
-        claimed = await this.claimAndStart();
+        ({ filled } = await this.claimAndStart());
         this.claimFailures = 0;
       } catch (error) {
         // The database is unreachable: back off (capped), then try again; nothing is lost meanwhile.
@@ -109,8 +112,9 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
         await this.idle(Math.min(OUTAGE_MAX_BACKOFF_MS, this.config.relay.pollMs * 2 ** Math.min(this.claimFailures, 10)));
         continue;
       }
-      // Full: wait for a delivery to finish. Empty: wait for a NOTIFY or the poll.
-      if (claimed === 0 || this.inFlight.size >= this.config.relay.batchSize) await this.idle(this.config.relay.pollMs);
+      // A claim that filled the room may have left more due: claim again at once. Otherwise wait
+      // for a NOTIFY (new rows), a delivery to finish (room again), or the poll (delayed rows).
+      if (!filled) await this.idle(this.config.relay.pollMs);
     }
   }
 
@@ -131,10 +135,10 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     });
   }
 
-  /** Claims as many rows as there is room for and starts delivering them; returns how many. */
-  private async claimAndStart(): Promise<number> {
+  /** Claims as many rows as there is room for and starts delivering them; `filled`: as many as there was room for. */
+  private async claimAndStart(): Promise<{ claimed: number; filled: boolean }> {
     const room = this.config.relay.batchSize - this.inFlight.size;
-    if (room <= 0) return 0;
+    if (room <= 0) return { claimed: 0, filled: false };
     this.claiming++;
     try {
       await this.releaseUnreleased();
@@ -142,12 +146,13 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
       if (rows.length > 0) this.metrics.relayBatch.observe(rows.length);
       for (const row of rows) {
         const delivery: Promise<void> = this.deliver(row).finally(() => {
+          // Room again after being full: claim more. (New rows wake the relay by NOTIFY.)
+          if (this.inFlight.size === this.config.relay.batchSize) this.wake?.();
           this.inFlight.delete(delivery);
-          this.wake?.(); // room for more
         });
         this.inFlight.add(delivery);
       }
-      return rows.length;
+      return { claimed: rows.length, filled: rows.length === room };
     } finally {
       this.claiming--;
     }

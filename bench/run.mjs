@@ -1,0 +1,257 @@
+#!/usr/bin/env node
+// `npm run bench`: the order saga three ways, one after the other, on one PostgreSQL server and
+// the same data: (1) the project through its HTTP API, (2) a straight-line `pg` baseline with one
+// outbox row per step, (3) a DBOS Transact workflow. Each at several concurrencies, with 10% of
+// orders declined and compensated. Reports sagas/s, latency from request to terminal state, and
+// commits and SQL statements per saga; ratios come from the same run. Every run must pass its
+// consistency check, or its figures are void.
+//
+//   BENCH_ORDERS (2000)  BENCH_CONCURRENCY (1,16,64)  BENCH_IMPLS (project,baseline,dbos)
+//   BENCH_TOP_STATEMENTS=1 (the statements sent most)  BENCH_PROFILE_DIR (a CPU profile of the app)
+//   BENCH_STATS_WAIT_MS (10500: how long idle backends take to report their statistics)
+//   DATABASE_URL (else an embedded PostgreSQL; the server needs pg_stat_statements preloaded)
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { releaseSignalHandlers, startEmbeddedPostgres } from '../src/database/embedded-postgres.mjs';
+import { baselineSaga } from './impl/baseline.mjs';
+import { startProject } from './impl/project.mjs';
+import { BENCH_SCHEMA, checkBench } from './impl/schema.mjs';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 2000);
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
+const IMPLS = (process.env.BENCH_IMPLS ?? 'project,baseline,dbos').split(',');
+const POOL = 16; // 64 connections were slower than 16 for every implementation here
+const OUT = process.env.BENCH_OUT ?? join(HERE, 'results');
+
+/** Order i: 10% above the decline limit (compensated), the rest confirmed. */
+const orderFor = (i) => (i % 10 === 0 ? { productId: 'bench_grinder', quantity: 1, price: '600.00' } : { productId: 'bench_beans', quantity: 1, price: '5.00' });
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Runs `total` sagas with `concurrency` at once; returns wall time and each saga's latency. */
+async function drive(label, total, concurrency, saga) {
+  const latencies = [];
+  let next = 0;
+  const started = performance.now();
+  const progress = setInterval(() => {
+    const s = (performance.now() - started) / 1000;
+    process.stderr.write(`\r  ${label}: ${latencies.length}/${total} (${(latencies.length / s).toFixed(0)}/s)   `);
+  }, 1000);
+  try {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < total) {
+          const i = next++;
+          const t0 = performance.now();
+          await saga(orderFor(i));
+          latencies.push(performance.now() - t0);
+        }
+      }),
+    );
+  } finally {
+    clearInterval(progress);
+    process.stderr.write('\r' + ' '.repeat(60) + '\r');
+  }
+  return { seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b) };
+}
+
+/**
+ * Commits and top-level statements in `db` so far. A backend that stays connected and idle
+ * reports its statistics within 10 s, so this waits that long first.
+ */
+async function dbStats(admin, db) {
+  await new Promise((r) => setTimeout(r, Number(process.env.BENCH_STATS_WAIT_MS ?? 10_500)));
+  const { rows } = await admin.query(
+    `SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = $1)::bigint AS commits,
+            (SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1))::bigint AS statements`,
+    [db],
+  );
+  return { commits: Number(rows[0].commits), statements: Number(rows[0].statements) };
+}
+
+/** Each implementation: set up on its own database, run one concurrency, check, tear down. */
+const IMPLEMENTATIONS = {
+  async project(url) {
+    const app = await startProject(url);
+    const db = pool(url, 2);
+    await db.query(`INSERT INTO inventory.products (id, name, price, available, stocked) VALUES
+      ('bench_beans', 'beans', 5.00, 10000000, 10000000), ('bench_grinder', 'grinder', 600.00, 10000000, 10000000)
+      ON CONFLICT (id) DO NOTHING`);
+    const { checkConsistency } = await import('../dist/src/verify/consistency-check.js');
+    return {
+      saga: (order) => app.saga(order),
+      /** Waits until no saga is in flight (the order is terminal one hop before its saga). */
+      async settle() {
+        for (;;) {
+          const { rows } = await db.query(`SELECT count(*)::int AS n FROM saga.saga_instances WHERE status NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED')`);
+          if (rows[0].n === 0) return;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      },
+      check: async () => (await checkConsistency(db, 0)).map((v) => `${v.invariant} ${v.subject}: ${v.detail}`),
+      async stop() {
+        await app.stop();
+        await db.end();
+      },
+    };
+  },
+  async baseline(url) {
+    const db = pool(url, POOL);
+    await setUpBenchSchema(db);
+    return { saga: (order) => baselineSaga(db, order), settle: async () => {}, check: () => checkBench(db), stop: () => db.end() };
+  },
+  async dbos(url) {
+    await ensureBenchInstalled();
+    const { launchDbos, shutdownDbos, dbosSaga } = await import('./impl/dbos.mjs');
+    const db = pool(url, POOL);
+    await setUpBenchSchema(db);
+    await launchDbos(url, db, POOL);
+    return {
+      saga: dbosSaga,
+      settle: async () => {},
+      check: () => checkBench(db),
+      async stop() {
+        await shutdownDbos();
+        await db.end();
+      },
+    };
+  },
+};
+
+/** BENCH_TOP_STATEMENTS=1: the statements an implementation sends most, per saga (for profiling). */
+async function printTopStatements(admin, db, orders) {
+  const { rows } = await admin.query(
+    `SELECT calls, round(total_exec_time::numeric, 1) AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS query
+       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) ORDER BY calls DESC LIMIT 25`,
+    [db],
+  );
+  for (const r of rows) console.log(`${(Number(r.calls) / orders).toFixed(2).padStart(7)}/saga ${String(r.ms).padStart(9)} ms  ${r.query}`);
+  await admin.query('SELECT pg_stat_statements_reset()');
+}
+
+/** A pool whose idle connections may be dropped (the server stops last) without crashing the run. */
+function pool(url, max) {
+  const p = new pg.Pool({ connectionString: url, max });
+  p.on('error', (error) => console.error(`pool: ${error.message}`));
+  return p;
+}
+
+async function setUpBenchSchema(db) {
+  await db.query(BENCH_SCHEMA);
+  await db.query(`INSERT INTO bench.products (id, price, available, stocked) VALUES
+    ('bench_beans', 5.00, 10000000, 10000000), ('bench_grinder', 600.00, 10000000, 10000000)`);
+}
+
+/** DBOS lives in bench/'s own package.json so the main install stays lean: installed on first use. */
+async function ensureBenchInstalled() {
+  if (existsSync(join(HERE, 'node_modules/@dbos-inc/dbos-sdk'))) return;
+  process.stderr.write('installing the benchmark dependencies (bench/package.json)…\n');
+  execSync('npm ci --no-audit --no-fund', { cwd: HERE, stdio: 'inherit' });
+}
+
+async function startServer() {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'saga-bench-')), 'pg');
+  return startEmbeddedPostgres({
+    dataDir,
+    persistent: false,
+    // Statements are counted as clients send them (top level), for every implementation alike.
+    settings: { shared_preload_libraries: 'pg_stat_statements', max_connections: '300', 'pg_stat_statements.max': '10000' },
+  });
+}
+
+function table(results) {
+  const rows = results.map((r) =>
+    `| ${r.impl} | ${r.concurrency} | ${r.sagasPerSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.commitsPerSaga.toFixed(1)} | ${r.statementsPerSaga.toFixed(1)} | ${r.consistent ? 'ok' : 'BROKEN'} |`);
+  const ratios = CONCURRENCY.flatMap((c) => {
+    const of = (impl) => results.find((r) => r.impl === impl && r.concurrency === c);
+    const project = of('project');
+    return ['baseline', 'dbos'].filter(of).filter(() => project).map((other) =>
+      `| project / ${other} | ${c} | ${(project.sagasPerSecond / of(other).sagasPerSecond).toFixed(2)}x | ${(project.p50 / of(other).p50).toFixed(2)}x | ${(project.p99 / of(other).p99).toFixed(2)}x | | | |`);
+  });
+  return [
+    '| implementation | concurrency | sagas/s | p50 ms | p99 ms | commits/saga | statements/saga | check |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    ...ratios,
+  ].join('\n');
+}
+
+async function main() {
+  releaseSignalHandlers(); // keep our exit code; the cluster is stopped below
+  const server = await startServer();
+  const admin = new pg.Client({ connectionString: server.url });
+  admin.on('error', (error) => console.error(`admin connection: ${error.message}`));
+  await admin.connect();
+  await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  const results = [];
+  try {
+    for (const impl of IMPLS) {
+      if (!IMPLEMENTATIONS[impl]) throw new Error(`unknown implementation ${impl}`);
+      const name = `bench_${impl}`;
+      const dbUrl = new URL(server.url);
+      dbUrl.pathname = `/${name}`;
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${name}`);
+      const run = await IMPLEMENTATIONS[impl](dbUrl.toString());
+      try {
+        for (const concurrency of CONCURRENCY) {
+          await run.saga(orderFor(1)); // warm up: connections, JIT, caches
+          await run.settle();
+          const before = await dbStats(admin, name);
+          const { seconds, latencies } = await drive(`${impl} c=${concurrency}`, ORDERS, concurrency, run.saga);
+          await run.settle();
+          const after = await dbStats(admin, name);
+          const stats = { commits: after.commits - before.commits, statements: after.statements - before.statements };
+          if (process.env.BENCH_TOP_STATEMENTS) await printTopStatements(admin, name, ORDERS);
+          const broken = await run.check();
+          const result = {
+            impl,
+            concurrency,
+            orders: ORDERS,
+            seconds,
+            sagasPerSecond: ORDERS / seconds,
+            p50: percentile(latencies, 50),
+            p99: percentile(latencies, 99),
+            commitsPerSaga: stats.commits / ORDERS,
+            statementsPerSaga: stats.statements / ORDERS,
+            consistent: broken.length === 0,
+            broken: broken.slice(0, 10),
+          };
+          results.push(result);
+          console.log(`${impl} c=${concurrency}: ${result.sagasPerSecond.toFixed(0)} sagas/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${result.statementsPerSaga.toFixed(1)} statements/saga${broken.length ? `, BROKEN: ${broken.join('; ')}` : ''}`);
+        }
+      } finally {
+        await run.stop();
+      }
+    }
+  } finally {
+    await admin.end();
+    await server.stop();
+  }
+  const when = new Date().toISOString();
+  const report = { when, orders: ORDERS, concurrency: CONCURRENCY, declined: '10%', node: process.version, results };
+  const markdown = `# Benchmark ${when}\n\n${ORDERS} orders per run, 10% declined and compensated; \`npm run bench\` (BENCH_ORDERS=${ORDERS}).\n\n${table(results)}\n`;
+  mkdirSync(OUT, { recursive: true });
+  const stamp = when.replace(/[:.]/g, '-');
+  writeFileSync(join(OUT, `${stamp}.json`), JSON.stringify(report, null, 2));
+  writeFileSync(join(OUT, `${stamp}.md`), markdown);
+  writeFileSync(join(OUT, 'latest.md'), markdown);
+  console.log(`\n${table(results)}\n\nwritten to ${OUT}`);
+  if (results.some((r) => !r.consistent)) {
+    console.error('a consistency check failed: these figures are void');
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exit(2);
+});

@@ -1,0 +1,31 @@
+import { describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * A small run of `npm run bench` (50 orders): it works end to end and every run passes its
+ * consistency check. No speed threshold: speed is measured by `npm run bench`, not asserted here.
+ * DBOS is left to the full benchmark, which installs it on first use (bench/package.json).
+ */
+describe('benchmark smoke run', () => {
+  it('runs the project and the baseline over 50 orders, writes its report, and every run is consistent', () => {
+    const out = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+    const run = spawnSync(process.execPath, [fileURLToPath(new URL('../bench/run.mjs', import.meta.url))], {
+      env: { ...process.env, DATABASE_URL: '', BENCH_ORDERS: '50', BENCH_CONCURRENCY: '1,8', BENCH_IMPLS: 'project,baseline', BENCH_OUT: out, BENCH_STATS_WAIT_MS: '0' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect({ status: run.status, output: run.status === 0 ? '' : `${run.stdout.slice(-1500)}\n${run.stderr.slice(-1500)}` }).toEqual({ status: 0, output: '' });
+    const report = JSON.parse(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!), 'utf8'));
+    expect(report.results.map((r: { impl: string; concurrency: number }) => `${r.impl}@${r.concurrency}`)).toEqual(['project@1', 'project@8', 'baseline@1', 'baseline@8']);
+    for (const r of report.results) {
+      expect(r).toMatchObject({ orders: 50, consistent: true, broken: [] });
+      expect(r.sagasPerSecond).toBeGreaterThan(0);
+      expect(r.p99).toBeGreaterThanOrEqual(r.p50);
+    }
+    expect(readFileSync(join(out, 'latest.md'), 'utf8')).toContain('| project / baseline | 8 |');
+  }, 150_000);
+});
