@@ -1,9 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { FaultInjector } from '../messaging/fault-injector.js';
-import { Inbox } from '../messaging/inbox.js';
-import { Outbox } from '../messaging/outbox.js';
+import { Participant } from '../messaging/participant.js';
 import { InventoryRejected, InventoryReserved, ReserveInventory } from './inventory.messages.js';
 import { Reservation } from './reservation.entity.js';
 import { findReservationForUpdate, reserveStock } from './stock.repository.js';
@@ -14,19 +11,12 @@ export type ReserveReply = InventoryReserved | InventoryRejected;
 
 @CommandHandler(ReserveInventory)
 export class ReserveInventoryHandler implements ICommandHandler<ReserveInventory, ReserveReply> {
-  constructor(
-    private readonly db: DataSource,
-    private readonly inbox: Inbox,
-    private readonly outbox: Outbox,
-    private readonly faults: FaultInjector,
-  ) {}
+  constructor(private readonly participant: Participant) {}
 
   /** Reserves every line or none, once per order: asked again, it answers as the first time. */
-  async execute(cmd: ReserveInventory): Promise<ReserveReply> {
-    await this.faults.inject(cmd); // off unless configured: a technical failure before any effect
+  execute(cmd: ReserveInventory): Promise<ReserveReply> {
     const { orderId, lines } = cmd.data;
-    return this.db.transaction(async (tx) => {
-      const firstTime = await this.inbox.markApplied(tx, INVENTORY_CONSUMER, cmd);
+    return this.participant.answer(INVENTORY_CONSUMER, cmd, async (tx) => {
       let reservation = await findReservationForUpdate(tx, orderId);
       if (!reservation) {
         const result = await reserveStock(tx, lines);
@@ -39,9 +29,7 @@ export class ReserveInventoryHandler implements ICommandHandler<ReserveInventory
         });
         await tx.insert(Reservation, reservation);
       }
-      const reply = replyFor(reservation).causedBy(cmd);
-      if (firstTime) await this.outbox.add(tx, reply); // a redelivery's reply is in the outbox already
-      return reply;
+      return replyFor(reservation);
     });
   }
 }

@@ -5,6 +5,7 @@ import { FaultInjector } from './fault-injector.js';
 import { Inbox } from './inbox.js';
 import { MessageConsumers } from './message-consumers.js';
 import { Outbox } from './outbox.js';
+import { Participant } from './participant.js';
 import { Relay } from './relay.js';
 
 /** Business-free plumbing every module uses: outbox, inbox, relay, the consumer registry and fault injection. */
@@ -12,7 +13,7 @@ import { Relay } from './relay.js';
 @Module({
   imports: [CqrsModule],
   controllers: [DeadLettersController],
-  providers: [Outbox, Inbox, Relay, MessageConsumers, FaultInjector],
-  exports: [CqrsModule, Outbox, Inbox, Relay, MessageConsumers, FaultInjector],
+  providers: [Outbox, Inbox, Relay, MessageConsumers, FaultInjector, Participant],
+  exports: [CqrsModule, Outbox, Inbox, Relay, MessageConsumers, FaultInjector, Participant],
 })
 export class MessagingModule {}

@@ -1,25 +1,19 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
-import { Inbox } from '../messaging/inbox.js';
-import { Outbox } from '../messaging/outbox.js';
+import { Participant } from '../messaging/participant.js';
 import { Order } from './order.entity.js';
 import { ConfirmOrder, OrderConfirmed } from './order.messages.js';
 
 export const ORDER_CONSUMER = 'order';
 
 @CommandHandler(ConfirmOrder)
-export class ConfirmOrderHandler implements ICommandHandler<ConfirmOrder> {
-  constructor(
-    private readonly db: DataSource,
-    private readonly inbox: Inbox,
-    private readonly outbox: Outbox,
-  ) {}
+export class ConfirmOrderHandler implements ICommandHandler<ConfirmOrder, OrderConfirmed> {
+  constructor(private readonly participant: Participant) {}
 
-  execute(cmd: ConfirmOrder): Promise<void> {
-    return this.db.transaction(async (tx) => {
-      if (!(await this.inbox.markApplied(tx, ORDER_CONSUMER, cmd))) return; // redelivered
-      await tx.update(Order, { id: cmd.data.orderId, status: 'PENDING' }, { status: 'CONFIRMED' });
-      await this.outbox.add(tx, new OrderConfirmed({ orderId: cmd.data.orderId }).causedBy(cmd));
+  execute(cmd: ConfirmOrder): Promise<OrderConfirmed> {
+    const { orderId } = cmd.data;
+    return this.participant.answer(ORDER_CONSUMER, cmd, async (tx) => {
+      await tx.update(Order, { id: orderId, status: 'PENDING' }, { status: 'CONFIRMED' });
+      return new OrderConfirmed({ orderId });
     });
   }
 }

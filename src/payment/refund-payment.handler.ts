@@ -1,28 +1,18 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { FaultInjector } from '../messaging/fault-injector.js';
-import { Inbox } from '../messaging/inbox.js';
-import { Outbox } from '../messaging/outbox.js';
+import { Participant } from '../messaging/participant.js';
 import { Payment } from './payment.entity.js';
 import { PaymentRefunded, RefundPayment } from './payment.messages.js';
 import { PAYMENT_CONSUMER } from './process-payment.handler.js';
 
 @CommandHandler(RefundPayment)
 export class RefundPaymentHandler implements ICommandHandler<RefundPayment, PaymentRefunded> {
-  constructor(
-    private readonly db: DataSource,
-    private readonly inbox: Inbox,
-    private readonly outbox: Outbox,
-    private readonly faults: FaultInjector,
-  ) {}
+  constructor(private readonly participant: Participant) {}
 
   /** Refunds a captured payment once; with nothing captured it succeeds, leaving a tombstone if there was no payment at all. */
-  async execute(cmd: RefundPayment): Promise<PaymentRefunded> {
-    await this.faults.inject(cmd); // off unless configured: a technical failure before any effect
+  execute(cmd: RefundPayment): Promise<PaymentRefunded> {
     const { orderId } = cmd.data;
-    return this.db.transaction(async (tx) => {
-      const firstTime = await this.inbox.markApplied(tx, PAYMENT_CONSUMER, cmd);
+    return this.participant.answer(PAYMENT_CONSUMER, cmd, async (tx) => {
       const payment = await tx.findOne(Payment, { where: { orderId }, lock: { mode: 'pessimistic_write' } });
       if (payment?.status === 'CAPTURED') await tx.update(Payment, { id: payment.id }, { status: 'REFUNDED' });
       if (!payment) {
@@ -32,9 +22,7 @@ export class RefundPaymentHandler implements ICommandHandler<RefundPayment, Paym
       }
       // Says whether the order's money is back, so a repeated refund answers the same.
       const refunded = payment?.status === 'CAPTURED' || payment?.status === 'REFUNDED';
-      const reply = new PaymentRefunded({ orderId, refunded }).causedBy(cmd);
-      if (firstTime) await this.outbox.add(tx, reply);
-      return reply;
+      return new PaymentRefunded({ orderId, refunded });
     });
   }
 }
