@@ -25,12 +25,17 @@ export class InitialSchema1763800000000 implements MigrationInterface {
         "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX "outbox_due" ON "messaging"."outbox" ("available_at", "id") WHERE "processed_at" IS NULL AND "dead_at" IS NULL`);
-    // One NOTIFY per inserting statement (not per row) wakes every relay when the transaction commits.
+    // One NOTIFY per inserting statement (not per row) wakes every relay when the transaction
+    // commits, if a row is due now: rows handed to a relay in the writing process, and delayed
+    // rows, wake nobody.
     await q.query(`
       CREATE FUNCTION "messaging"."notify_outbox"() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN PERFORM pg_notify('outbox', ''); RETURN NULL; END $$`);
+      BEGIN
+        IF EXISTS (SELECT 1 FROM new_rows WHERE available_at <= now()) THEN PERFORM pg_notify('outbox', ''); END IF;
+        RETURN NULL;
+      END $$`);
     await q.query(`
-      CREATE TRIGGER "outbox_notify" AFTER INSERT ON "messaging"."outbox"
+      CREATE TRIGGER "outbox_notify" AFTER INSERT ON "messaging"."outbox" REFERENCING NEW TABLE AS new_rows
       FOR EACH STATEMENT EXECUTE FUNCTION "messaging"."notify_outbox"()`);
 
     await q.query(`

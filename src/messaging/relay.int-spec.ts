@@ -130,9 +130,35 @@ describe('relay', () => {
       live.get(Relay).start();
       await new Promise((r) => setTimeout(r, 300)); // LISTEN is set up; the loop sleeps (poll is 60 s)
       const started = Date.now();
-      await enqueue(live, 1, 'probe-notify');
+      await enqueue(a, 1, 'probe-notify'); // written by another process's outbox: only NOTIFY can tell
       await delivered;
       expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('rows written in a process whose relay runs are handed to it at commit: leased at once, no claim needed', async () => {
+    const base = loadConfig({});
+    const config: AppConfig = { ...base, databaseUrl: url, relay: { ...base.relay, pollMs: 60_000 } };
+    const moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(url)), ObservabilityModule, MessagingModule],
+    }).compile();
+    moduleRef.useLogger(['error']);
+    const live = await moduleRef.init();
+    const delivered: string[] = [];
+    live.get(MessageConsumers).register('probe-handoff', async (m) => void delivered.push(m.meta.messageId));
+    try {
+      const [id] = await enqueue(live, 1, 'probe-handoff');
+      await live.get(Relay).drain(); // waits for the handed-over delivery to be settled
+      expect(delivered).toEqual([id]);
+      const [row] = await live.get(DataSource).query(
+        `SELECT attempts, processed_at IS NOT NULL AS processed,
+                available_at >= created_at + interval '25 seconds' AS leased_when_written
+           FROM messaging.outbox WHERE message_id = $1`,
+        [id],
+      );
+      expect(row).toEqual({ attempts: 1, processed: true, leased_when_written: true });
     } finally {
       await live.close();
     }

@@ -4,20 +4,13 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DeliveryFailed } from './delivery-failed.js';
-import { type Message, restoreMessage, type MessageMeta } from './message.js';
+import { type Message, restoreMessage } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
-import { Outbox } from './outbox.js';
+import { Outbox, type OutboxDelivery } from './outbox.js';
 import { Metrics } from '../observability/metrics.js';
 import { contextFrom, inSpan, SpanKind } from '../observability/tracing.js';
 
-interface ClaimedRow {
-  id: string;
-  consumer: string;
-  type: string;
-  payload: unknown;
-  meta: MessageMeta;
-  attempts: number;
-}
+type ClaimedRow = OutboxDelivery;
 
 /** The channel the outbox trigger notifies on every insert. */
 export const OUTBOX_CHANNEL = 'outbox';
@@ -48,6 +41,8 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   private claimFailures = 0;
   /** Rows this relay holds a lease on but could not reschedule (the database was gone): released on the next claim. */
   private readonly unreleased = new Set<string>();
+  /** Rows handed over by this process's own commits, waiting for room. */
+  private readonly handedOver: ClaimedRow[] = [];
 
   constructor(
     private readonly db: DataSource,
@@ -70,6 +65,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.outbox.setHandoff({ leaseMs: this.config.relay.leaseMs, accept: (rows) => this.accept(rows) });
     void this.listen();
     this.loop = this.run();
   }
@@ -77,9 +73,11 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   /** Stops claiming new rows and waits for the deliveries in hand. */
   async stop(): Promise<void> {
     const t0 = Date.now();
+    this.outbox.setHandoff(undefined);
     this.running = false;
     this.wake?.();
     await this.loop;
+    await this.releaseHandedOver();
     await Promise.all(this.inFlight);
     await this.listener?.end().catch(() => undefined);
     this.listener = undefined;
@@ -91,7 +89,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     for (;;) {
       // Done only when nothing was under way before the claim, the claim found nothing, and
       // nothing is under way after it: a delivery in flight may still add rows.
-      const busy = this.inFlight.size > 0 || this.claiming > 0;
+      const busy = this.inFlight.size > 0 || this.claiming > 0 || this.handedOver.length > 0;
       const { claimed } = await this.claimAndStart();
       if (claimed === 0 && !busy && this.inFlight.size === 0 && this.claiming === 0) return;
       await Promise.all(this.inFlight);
@@ -137,25 +135,48 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
 
   /** Claims as many rows as there is room for and starts delivering them; `filled`: as many as there was room for. */
   private async claimAndStart(): Promise<{ claimed: number; filled: boolean }> {
-    const room = this.config.relay.batchSize - this.inFlight.size;
+    const room = this.config.relay.batchSize - this.inFlight.size - this.handedOver.length;
     if (room <= 0) return { claimed: 0, filled: false };
     this.claiming++;
     try {
       await this.releaseUnreleased();
       const rows = await this.claim(room);
       if (rows.length > 0) this.metrics.relayBatch.observe(rows.length);
-      for (const row of rows) {
-        const delivery: Promise<void> = this.deliver(row).finally(() => {
-          // Room again after being full: claim more. (New rows wake the relay by NOTIFY.)
-          if (this.inFlight.size === this.config.relay.batchSize) this.wake?.();
-          this.inFlight.delete(delivery);
-        });
-        this.inFlight.add(delivery);
-      }
+      for (const row of rows) this.startDelivery(row);
       return { claimed: rows.length, filled: rows.length === room };
     } finally {
       this.claiming--;
     }
+  }
+
+  /** Rows this process just committed, already leased to this relay: delivered without a claim. */
+  private accept(rows: ClaimedRow[]): void {
+    this.handedOver.push(...rows);
+    if (this.running) this.startHandedOver();
+    else void this.releaseHandedOver(); // stopping: leave them to whichever relay claims next
+  }
+
+  private startHandedOver(): void {
+    while (this.handedOver.length > 0 && this.inFlight.size < this.config.relay.batchSize) this.startDelivery(this.handedOver.shift()!);
+  }
+
+  /** Makes handed-over rows not yet started due again now, for any relay. */
+  private async releaseHandedOver(): Promise<void> {
+    const ids = this.handedOver.splice(0).map((row) => row.id);
+    if (ids.length === 0) return;
+    await this.db
+      .query('UPDATE messaging.outbox SET available_at = now() WHERE id = ANY($1) AND processed_at IS NULL', [ids])
+      .catch((error: unknown) => this.logger.warn(`could not release handed-over rows (their lease expires instead): ${String(error)}`));
+  }
+
+  private startDelivery(row: ClaimedRow): void {
+    const delivery: Promise<void> = this.deliver(row).finally(() => {
+      this.inFlight.delete(delivery);
+      if (this.running) this.startHandedOver();
+      // Room again after being full: claim more. (New rows come by hand-over or NOTIFY.)
+      if (this.inFlight.size === this.config.relay.batchSize - 1) this.wake?.();
+    });
+    this.inFlight.add(delivery);
   }
 
   /** Makes rows whose failure could not be recorded due again now, rather than when their lease ends. */
