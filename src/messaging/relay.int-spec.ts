@@ -19,10 +19,10 @@ class Probe extends Event<{ n: number }> {
 }
 registerMessages(Probe);
 
-/** The messaging module alone on a real database, relay loop off: tests drive `drain()`. */
-async function messagingContext(databaseUrl: string, batchSize: number): Promise<INestApplicationContext> {
+/** The messaging module alone on a real database; by default with the relay loop off, so tests drive `drain()`. */
+async function messagingContext(databaseUrl: string, relay: Partial<AppConfig['relay']> = {}): Promise<INestApplicationContext> {
   const base = loadConfig({});
-  const config: AppConfig = { ...base, databaseUrl, relay: { ...base.relay, enabled: false, batchSize } };
+  const config: AppConfig = { ...base, databaseUrl, relay: { ...base.relay, enabled: false, ...relay } };
   const moduleRef = await Test.createTestingModule({
     imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), ObservabilityModule, MessagingModule],
   }).compile();
@@ -43,8 +43,8 @@ describe('relay', () => {
 
   beforeAll(async () => {
     url = await createTestDatabase();
-    a = await messagingContext(url, 7);
-    b = await messagingContext(url, 7);
+    a = await messagingContext(url, { batchSize: 7 });
+    b = await messagingContext(url, { batchSize: 7 });
   });
   afterAll(async () => {
     await a?.close();
@@ -116,18 +116,11 @@ describe('relay', () => {
   });
 
   it('the outbox trigger wakes a listening relay without waiting for the poll', async () => {
-    const base = loadConfig({});
-    const config: AppConfig = { ...base, databaseUrl: url, relay: { ...base.relay, pollMs: 60_000 } };
-    const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(url)), ObservabilityModule, MessagingModule],
-    }).compile();
-    moduleRef.useLogger(['error']);
-    const live = await moduleRef.init();
+    const live = await messagingContext(url, { enabled: true, pollMs: 60_000 });
     let resolveDelivered!: () => void;
     const delivered = new Promise<void>((r) => (resolveDelivered = r));
     live.get(MessageConsumers).register('probe-notify', async () => resolveDelivered());
     try {
-      live.get(Relay).start();
       await new Promise((r) => setTimeout(r, 300)); // LISTEN is set up; the loop sleeps (poll is 60 s)
       const started = Date.now();
       await enqueue(a, 1, 'probe-notify'); // written by another process's outbox: only NOTIFY can tell
@@ -139,13 +132,7 @@ describe('relay', () => {
   });
 
   it('rows written in a process whose relay runs are handed to it at commit: leased at once, no claim needed', async () => {
-    const base = loadConfig({});
-    const config: AppConfig = { ...base, databaseUrl: url, relay: { ...base.relay, pollMs: 60_000 } };
-    const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(url)), ObservabilityModule, MessagingModule],
-    }).compile();
-    moduleRef.useLogger(['error']);
-    const live = await moduleRef.init();
+    const live = await messagingContext(url, { enabled: true, pollMs: 60_000 });
     const delivered: string[] = [];
     live.get(MessageConsumers).register('probe-handoff', async (m) => void delivered.push(m.meta.messageId));
     try {
