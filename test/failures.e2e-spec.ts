@@ -120,6 +120,14 @@ describe('failure handling', () => {
     const { body: resumed } = await request(t.http).post(`/api/v1/sagas/${order.sagaId}/retry`).expect(200);
     expect(resumed.status).toBe('COMPENSATING');
     expect(await t.waitForSaga(order.sagaId)).toBe('COMPENSATED');
+    // The history keeps the first round's failures; the resumed round starts counting again.
+    expect(steps((await sagaOf(order.sagaId)).history).slice(3)).toEqual([
+      'reserve-inventory/compensate#1:FAILED',
+      'reserve-inventory/compensate#2:FAILED',
+      'reserve-inventory/compensate#3:FAILED',
+      'reserve-inventory/compensate#1:SUCCEEDED',
+      'create-order/compensate#1:SUCCEEDED',
+    ]);
     expect(await orderOf(order.id)).toMatchObject({ status: 'CANCELLED', failureReason: 'CARD_DECLINED' });
     await request(t.http).post(`/api/v1/sagas/${order.sagaId}/retry`).expect(409);
     await request(t.http).post('/api/v1/sagas/00000000-0000-4000-8000-000000000000/retry').expect(404);

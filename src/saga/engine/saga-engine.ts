@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager, type QueryDeepPartialEntity } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { afterCommit } from '../../database/after-commit.js';
 import { DeliveryFailed } from '../../messaging/delivery-failed.js';
@@ -12,7 +12,6 @@ import { Metrics } from '../../observability/metrics.js';
 import { currentTraceId } from '../../observability/tracing.js';
 import type { SagaDefinition } from './saga-definition.js';
 import { SagaInstance } from './saga-instance.entity.js';
-import { SagaStepRecord } from './saga-step.entity.js';
 import {
   applyDeadline,
   applyFailure,
@@ -24,6 +23,26 @@ import {
   type SagaState,
   startSaga,
 } from './saga-transition.js';
+
+/** A row of the saga's history, as `INSERT_HISTORY` takes them (a JSON array, $2). */
+interface HistoryRow {
+  step: string;
+  action: string;
+  attempt: number;
+  status: string;
+  message: string | null;
+  message_id: string | null;
+  trace_id: string | null;
+  delay_ms: number;
+  finished: boolean;
+}
+
+/** Adds history rows for saga $1 from the JSON array $2, in one statement. */
+const INSERT_HISTORY = `INSERT INTO saga.saga_steps (saga_id, step, action, attempt, status, message, message_id, trace_id, started_at, finished_at)
+  SELECT $1, r.step, r.action, r.attempt, r.status, r.message, r.message_id, r.trace_id,
+         now() + r.delay_ms * interval '1 millisecond', CASE WHEN r.finished THEN now() END
+    FROM jsonb_to_recordset($2::jsonb)
+      AS r(step text, action text, attempt int, status text, message text, message_id uuid, trace_id text, delay_ms int, finished boolean)`;
 
 /** The consumer name replies to saga commands are addressed to. */
 export const SAGA_CONSUMER = 'saga';
@@ -64,14 +83,16 @@ export class SagaEngine implements OnModuleInit {
     if (this.definitions.get(definition.type) !== definition) throw new Error(`saga ${definition.type} is not registered`);
     const decision = startSaga(definition, data);
     const deadlineMs = definition.timeoutMs ?? this.config.saga.timeoutMs;
+    const { history, delayMs } = await this.sendNext(tx, sagaId, decision, decision.finished, null);
+    const timeout = this.timeoutSql(definition, decision, delayMs, `now() + interval '${deadlineMs} milliseconds'`);
     await tx.insert(SagaInstance, {
       id: sagaId,
       type: definition.type,
       ...this.columnsOf(definition, decision.state),
       deadlineAt: () => `now() + interval '${deadlineMs} milliseconds'`,
-      timeoutAt: this.timeoutOf(definition, decision, deadlineMs),
+      timeoutAt: () => timeout,
     });
-    await this.record(tx, definition.type, sagaId, decision, null);
+    await tx.query(INSERT_HISTORY, [sagaId, JSON.stringify(history)]);
     afterCommit(tx, () => {
       this.metrics.sagasStarted.inc({ type: definition.type });
       this.logTransition(definition.type, sagaId, data, null, decision);
@@ -141,73 +162,82 @@ export class SagaEngine implements OnModuleInit {
     });
   }
 
+  /**
+   * Writes a decision in one statement: closes the answered attempt (and measures it), adds the
+   * history rows, and updates the saga with its new state and timer. The next command goes to
+   * the outbox before it.
+   */
   private async persist(tx: EntityManager, definition: AnyDefinition, saga: SagaInstance, decision: Decision<unknown>, cause: Message | null): Promise<void> {
-    const answered = saga.awaitingMessageId ? { messageId: saga.awaitingMessageId, attempt: saga.attempt } : null;
-    await this.record(tx, saga.type, saga.id, decision, answered, cause);
-    afterCommit(tx, () => this.observeTransition(saga, decision));
-    const pastNoReturn = isRetriable(definition, decision.state);
-    await tx.update(SagaInstance, { id: saga.id }, {
-      ...this.columnsOf(definition, decision.state),
-      version: saga.version + 1,
-      // Past the point of no return the saga deadline no longer applies.
-      ...(pastNoReturn && { deadlineAt: null }),
-      timeoutAt: this.timeoutOf(definition, decision, pastNoReturn ? null : 'deadline_at'),
+    const answered = saga.awaitingMessageId && decision.finished.length > 0 ? decision.finished[0] : null;
+    const { history, delayMs } = await this.sendNext(tx, saga.id, decision, answered ? decision.finished.slice(1) : decision.finished, cause);
+    const { state } = decision;
+    // Past the point of no return the saga deadline no longer applies.
+    const pastNoReturn = isRetriable(definition, state);
+    const [row]: { seconds: number | null }[] = await tx.query(
+      `WITH done AS (
+         UPDATE saga.saga_steps SET status = $3, message = $4, finished_at = now()
+          WHERE saga_id = $1 AND message_id = $5 AND attempt = $6 AND status = 'PENDING' -- not an earlier round's (after a resume)
+         RETURNING greatest(0, extract(epoch FROM finished_at - started_at))::float AS seconds),
+       added AS (${INSERT_HISTORY}),
+       saved AS (
+         UPDATE saga.saga_instances
+            SET status = $7, step_index = $8, current_step = $9, data = $10::jsonb, failure_reason = $11,
+                awaiting_message_id = $12, attempt = $13, last_error = $14, version = version + 1, updated_at = now(),
+                deadline_at = CASE WHEN $15 THEN NULL ELSE deadline_at END,
+                timeout_at = ${this.timeoutSql(definition, decision, delayMs, pastNoReturn ? null : 'deadline_at')}
+          WHERE id = $1)
+       SELECT (SELECT max(seconds) FROM done) AS seconds`,
+      [
+        saga.id,
+        JSON.stringify(history),
+        answered?.status ?? null,
+        answered?.message ?? null,
+        answered ? saga.awaitingMessageId : null,
+        saga.attempt,
+        state.status,
+        state.step,
+        definition.steps[state.step].name,
+        JSON.stringify(state.data),
+        state.failureReason,
+        state.awaiting,
+        state.attempt,
+        state.lastError,
+        pastNoReturn,
+      ],
+    );
+    afterCommit(tx, () => {
+      if (answered && row?.seconds != null) {
+        this.metrics.stepDuration.observe({ type: saga.type, step: answered.step, action: answered.action, outcome: answered.status }, row.seconds);
+      }
+      this.observeTransition(saga, decision);
     });
   }
 
   /**
-   * Writes the history: closes the answered attempt, adds steps done without a command, opens
-   * the next attempt, and puts its command in the outbox (held back by the retry backoff).
+   * Addresses the next command (saga id, reply address, attempt) and puts it in the outbox, held
+   * back by the retry backoff; returns the history rows to add: `finished` steps and the next attempt.
    */
-  private async record(
+  private async sendNext(
     tx: EntityManager,
-    type: string,
     sagaId: string,
     decision: Decision<unknown>,
-    answered: { messageId: string; attempt: number } | null,
-    cause: Message | null = null,
-  ): Promise<void> {
-    let finished = decision.finished;
-    if (answered && finished.length > 0) {
-      const [first, ...rest] = finished;
-      const [done]: { seconds: number }[] = await tx.query(
-        `WITH done AS (
-           UPDATE saga.saga_steps SET status = $4, message = $5, finished_at = now()
-            WHERE saga_id = $1 AND message_id = $2 AND attempt = $3
-           RETURNING greatest(0, extract(epoch FROM finished_at - started_at))::float AS seconds)
-         SELECT seconds FROM done`,
-        [sagaId, answered.messageId, answered.attempt, first.status, first.message],
-      );
-      if (done) {
-        const labels = { type, step: first.step, action: first.action, outcome: first.status };
-        afterCommit(tx, () => this.metrics.stepDuration.observe(labels, done.seconds));
-      }
-      finished = rest;
-    }
-    const traceId = currentTraceId() ?? null;
-    const rows: QueryDeepPartialEntity<SagaStepRecord>[] = finished.map((f) => ({ sagaId, ...f, traceId, finishedAt: () => 'now()' }));
+    finished: Decision<unknown>['finished'],
+    cause: Message | null,
+  ): Promise<{ history: HistoryRow[]; delayMs: number }> {
+    const trace_id = currentTraceId() ?? null;
+    const history: HistoryRow[] = finished.map((f) => ({ ...f, message_id: null, trace_id, delay_ms: 0, finished: true, attempt: 1 }));
     const next = decision.next;
-    if (next) {
-      const { command } = next;
-      if (cause) command.causedBy(cause);
-      command.meta.correlationId = sagaId;
-      command.meta.replyTo = SAGA_CONSUMER;
-      command.meta.attempt = next.attempt;
-      const delayMs = this.retryDelayMs(next.attempt);
-      rows.push({
-        sagaId,
-        step: next.step,
-        action: next.action,
-        attempt: next.attempt,
-        status: 'PENDING',
-        messageId: command.meta.messageId,
-        traceId,
-        // A retry starts when its backoff is over.
-        ...(delayMs > 0 && { startedAt: () => `now() + interval '${delayMs} milliseconds'` }),
-      });
-      await this.outbox.add(tx, command, { delayMs });
-    }
-    if (rows.length > 0) await tx.insert(SagaStepRecord, rows);
+    if (!next) return { history, delayMs: 0 };
+    const { command } = next;
+    if (cause) command.causedBy(cause);
+    command.meta.correlationId = sagaId;
+    command.meta.replyTo = SAGA_CONSUMER;
+    command.meta.attempt = next.attempt;
+    const delayMs = this.retryDelayMs(next.attempt);
+    // A retry starts when its backoff is over.
+    history.push({ step: next.step, action: next.action, attempt: next.attempt, status: 'PENDING', message: null, message_id: command.meta.messageId, trace_id, delay_ms: delayMs, finished: false });
+    await this.outbox.add(tx, command, { delayMs });
+    return { history, delayMs };
   }
 
   /** Counts what the decision changed, and logs the saga's transition; runs after the commit. */
@@ -252,15 +282,12 @@ export class SagaEngine implements OnModuleInit {
 
   /**
    * The saga's timer, as SQL: when the awaited reply is due at the latest (after the retry
-   * backoff and the step timeout), or the saga's deadline if sooner while it still executes.
+   * backoff and the step timeout), or `deadline` (SQL) if sooner while the saga still executes.
    */
-  private timeoutOf(definition: AnyDefinition, decision: Decision<unknown>, deadline: number | 'deadline_at' | null): (() => string) | null {
-    if (!decision.next) return null;
-    const dueMs = this.retryDelayMs(decision.next.attempt) + this.stepTimeoutMs(definition, decision.state);
-    const stepDue = `now() + interval '${dueMs} milliseconds'`;
-    if (deadline === null || !isExecuting(decision.state.status)) return () => stepDue;
-    const deadlineSql = deadline === 'deadline_at' ? 'deadline_at' : `now() + interval '${deadline} milliseconds'`;
-    return () => `least(${stepDue}, ${deadlineSql})`;
+  private timeoutSql(definition: AnyDefinition, decision: Decision<unknown>, delayMs: number, deadline: string | null): string {
+    if (!decision.next) return 'NULL';
+    const stepDue = `now() + interval '${delayMs + this.stepTimeoutMs(definition, decision.state)} milliseconds'`;
+    return deadline === null || !isExecuting(decision.state.status) ? stepDue : `least(${stepDue}, ${deadline})`;
   }
 
   private stepTimeoutMs(definition: AnyDefinition, state: SagaState<unknown>): number {
