@@ -1,22 +1,7 @@
 // The straight-line baseline: the same saga written by hand in plain `pg`, one transaction per
 // step, one outbox row per step (written with the step, marked done by the next), no framework.
 import { randomUUID } from 'node:crypto';
-import { DECLINE_ABOVE } from './schema.mjs';
-
-async function tx(pool, work) {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
+import { DECLINE_ABOVE, tx } from './schema.mjs';
 
 /** Runs one order to its end; resolves with its final status. */
 export async function baselineSaga(pool, { productId, quantity, price }) {

@@ -2,7 +2,7 @@
 // DBOS system tables), the business effects in plain `pg` on the same database.
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { randomUUID } from 'node:crypto';
-import { DECLINE_ABOVE } from './schema.mjs';
+import { DECLINE_ABOVE, tx } from './schema.mjs';
 
 let pool;
 
@@ -12,25 +12,15 @@ async function one(sql, params) {
 
 async function placeOrder(id, productId, quantity, total) {
   await DBOS.runStep(() => one(`INSERT INTO bench.orders (id, status, total) VALUES ($1, 'PENDING', $2) ON CONFLICT DO NOTHING`, [id, total]), { name: 'create-order' });
-  const reserved = await DBOS.runStep(async () => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query('SELECT available FROM bench.products WHERE id = $1 FOR UPDATE', [productId]);
-      const ok = rows[0] && rows[0].available >= quantity;
-      if (ok) {
-        await client.query('UPDATE bench.products SET available = available - $2, reserved = reserved + $2 WHERE id = $1', [productId, quantity]);
-        await client.query(`INSERT INTO bench.reservations (order_id, product_id, quantity, status) VALUES ($1, $2, $3, 'RESERVED')`, [id, productId, quantity]);
-      }
-      await client.query('COMMIT');
-      return ok;
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
+  const reserved = await DBOS.runStep(() => tx(pool, async (client) => {
+    const { rows } = await client.query('SELECT available FROM bench.products WHERE id = $1 FOR UPDATE', [productId]);
+    const ok = rows[0] && rows[0].available >= quantity;
+    if (ok) {
+      await client.query('UPDATE bench.products SET available = available - $2, reserved = reserved + $2 WHERE id = $1', [productId, quantity]);
+      await client.query(`INSERT INTO bench.reservations (order_id, product_id, quantity, status) VALUES ($1, $2, $3, 'RESERVED')`, [id, productId, quantity]);
     }
-  }, { name: 'reserve-inventory' });
+    return ok;
+  }), { name: 'reserve-inventory' });
   const paid = reserved && (await DBOS.runStep(async () => {
     const ok = total <= DECLINE_ABOVE;
     await one('INSERT INTO bench.payments (order_id, amount, status) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [id, total, ok ? 'CAPTURED' : 'DECLINED']);
@@ -41,20 +31,10 @@ async function placeOrder(id, productId, quantity, total) {
     return 'CONFIRMED';
   }
   if (reserved) {
-    await DBOS.runStep(async () => {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const { rowCount } = await client.query(`UPDATE bench.reservations SET status = 'RELEASED' WHERE order_id = $1 AND status = 'RESERVED'`, [id]);
-        if (rowCount) await client.query('UPDATE bench.products SET available = available + $2, reserved = reserved - $2 WHERE id = $1', [productId, quantity]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-      } finally {
-        client.release();
-      }
-    }, { name: 'release-inventory' });
+    await DBOS.runStep(() => tx(pool, async (client) => {
+      const { rowCount } = await client.query(`UPDATE bench.reservations SET status = 'RELEASED' WHERE order_id = $1 AND status = 'RESERVED'`, [id]);
+      if (rowCount) await client.query('UPDATE bench.products SET available = available + $2, reserved = reserved - $2 WHERE id = $1', [productId, quantity]);
+    }), { name: 'release-inventory' });
   }
   await DBOS.runStep(() => one(`UPDATE bench.orders SET status = 'CANCELLED', failure_reason = $2 WHERE id = $1`, [id, reserved ? 'CARD_DECLINED' : 'OUT_OF_STOCK']), { name: 'cancel-order' });
   return 'CANCELLED';

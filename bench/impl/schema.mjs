@@ -1,5 +1,5 @@
-// The tables the two comparison implementations share: the same business data as the project's
-// order, inventory and payment modules, in one schema, with money as NUMERIC.
+// What the two comparison implementations share: the same business data as the project's
+// order, inventory and payment modules in one schema (money as NUMERIC), the checks, a transaction helper.
 export const BENCH_SCHEMA = `
   CREATE SCHEMA IF NOT EXISTS bench;
   CREATE TABLE bench.products (id text PRIMARY KEY, price numeric(14,2) NOT NULL, available int NOT NULL, reserved int NOT NULL DEFAULT 0, stocked int NOT NULL);
@@ -29,3 +29,19 @@ export async function checkBench(pool) {
 }
 
 export const DECLINE_ABOVE = 500;
+
+/** Runs `work(client)` in one transaction on a connection of `pool`. */
+export async function tx(pool, work) {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
