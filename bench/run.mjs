@@ -11,7 +11,7 @@
 //   BENCH_STATS_WAIT_MS (10500: how long idle backends take to report their statistics)
 //   DATABASE_URL (else an embedded PostgreSQL; the server needs pg_stat_statements preloaded)
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +62,40 @@ async function drive(label, total, concurrency, saga) {
   return { seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b) };
 }
 
+const TICK_MS = 10; // Linux reports CPU time in clock ticks of 1/100 s
+
+/** utime + stime of a process (and of its reaped children), in ms; 0 once it is gone. */
+function processCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name (which may hold spaces): utime, stime, cutime, cstime are the 12th to 15th.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    return (f[11] + f[12] + f[13] + f[14]) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+function commOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return ''; // gone meanwhile
+  }
+}
+
+/** CPU time so far, in ms: the whole machine's busy time, `pid`'s, and every PostgreSQL process's. */
+function cpuMs(pid) {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = ticks;
+  const postgres = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && commOf(p) === 'postgres');
+  return {
+    machine: (user + nice + system + irq + softirq + steal) * TICK_MS,
+    process: processCpuMs(pid),
+    database: postgres.reduce((sum, p) => sum + processCpuMs(p), 0),
+  };
+}
+
 /**
  * Commits and top-level statements in `db` so far. A backend that stays connected and idle
  * reports its statistics within 10 s, so this waits that long first.
@@ -87,6 +121,7 @@ const IMPLEMENTATIONS = {
     const { checkConsistency } = await import('../dist/src/verify/consistency-check.js');
     return {
       saga: (order) => app.saga(order),
+      pid: app.pid,
       /** Waits until no saga is in flight (the order is terminal one hop before its saga). */
       async settle() {
         for (;;) {
@@ -169,16 +204,16 @@ async function startServer() {
 
 function table(results) {
   const rows = results.map((r) =>
-    `| ${r.impl} | ${r.concurrency} | ${r.sagasPerSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.commitsPerSaga.toFixed(1)} | ${r.statementsPerSaga.toFixed(1)} | ${r.consistent ? 'ok' : 'BROKEN'} |`);
+    `| ${r.impl} | ${r.concurrency} | ${r.sagasPerSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.commitsPerSaga.toFixed(1)} | ${r.statementsPerSaga.toFixed(1)} | ${r.cpuMsPerSaga.toFixed(2)} | ${r.appCpuMsPerSaga.toFixed(2)} | ${r.consistent ? 'ok' : 'BROKEN'} |`);
   const ratios = CONCURRENCY.flatMap((c) => {
     const of = (impl) => results.find((r) => r.impl === impl && r.concurrency === c);
     const project = of('project');
     return ['baseline', 'dbos'].filter(of).filter(() => project).map((other) =>
-      `| project / ${other} | ${c} | ${(project.sagasPerSecond / of(other).sagasPerSecond).toFixed(2)}x | ${(project.p50 / of(other).p50).toFixed(2)}x | ${(project.p99 / of(other).p99).toFixed(2)}x | | | |`);
+      `| project / ${other} | ${c} | ${(project.sagasPerSecond / of(other).sagasPerSecond).toFixed(2)}x | ${(project.p50 / of(other).p50).toFixed(2)}x | ${(project.p99 / of(other).p99).toFixed(2)}x | | | ${(project.cpuMsPerSaga / of(other).cpuMsPerSaga).toFixed(2)}x | | |`);
   });
   return [
-    '| implementation | concurrency | sagas/s | p50 ms | p99 ms | commits/saga | statements/saga | check |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| implementation | concurrency | sagas/s | p50 ms | p99 ms | commits/saga | statements/saga | CPU ms/saga | app CPU ms/saga | check |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     ...ratios,
   ].join('\n');
@@ -206,8 +241,10 @@ async function main() {
           await run.saga(orderFor(1)); // warm up: connections, JIT, caches
           await run.settle();
           const before = await dbStats(admin, name);
+          const cpuBefore = cpuMs(run.pid ?? process.pid);
           const { seconds, latencies } = await drive(`${impl} c=${concurrency}`, ORDERS, concurrency, run.saga);
           await run.settle();
+          const cpuAfter = cpuMs(run.pid ?? process.pid);
           const after = await dbStats(admin, name);
           const stats = { commits: after.commits - before.commits, statements: after.statements - before.statements };
           if (process.env.BENCH_TOP_STATEMENTS) await printTopStatements(admin, name, ORDERS);
@@ -222,11 +259,16 @@ async function main() {
             p99: percentile(latencies, 99),
             commitsPerSaga: stats.commits / ORDERS,
             statementsPerSaga: stats.statements / ORDERS,
+            // The machine's CPU (2 cores shared by the database, the app and this driver) and the
+            // app's own process (for baseline and DBOS: this process, which runs them).
+            cpuMsPerSaga: (cpuAfter.machine - cpuBefore.machine) / ORDERS,
+            appCpuMsPerSaga: (cpuAfter.process - cpuBefore.process) / ORDERS,
+            dbCpuMsPerSaga: (cpuAfter.database - cpuBefore.database) / ORDERS,
             consistent: broken.length === 0,
             broken: broken.slice(0, 10),
           };
           results.push(result);
-          console.log(`${impl} c=${concurrency}: ${result.sagasPerSecond.toFixed(0)} sagas/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${result.statementsPerSaga.toFixed(1)} statements/saga${broken.length ? `, BROKEN: ${broken.join('; ')}` : ''}`);
+          console.log(`${impl} c=${concurrency}: ${result.sagasPerSecond.toFixed(0)} sagas/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${result.statementsPerSaga.toFixed(1)} statements/saga, CPU ${result.cpuMsPerSaga.toFixed(2)} ms/saga (app ${result.appCpuMsPerSaga.toFixed(2)}, database ${result.dbCpuMsPerSaga.toFixed(2)})${broken.length ? `, BROKEN: ${broken.join('; ')}` : ''}`);
         }
       } finally {
         await run.stop();

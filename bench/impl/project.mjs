@@ -45,6 +45,7 @@ export async function startProject(url, env = {}) {
 
   return {
     url,
+    pid: child.pid,
     /** Places one order and resolves when it is CONFIRMED or CANCELLED. */
     async saga({ productId, quantity, price }) {
       const res = await fetch(`${base}/api/v1/orders`, {
