@@ -163,11 +163,12 @@ const IMPLEMENTATIONS = {
 /** BENCH_TOP_STATEMENTS=1: the statements an implementation sends most, per saga (for profiling). */
 async function printTopStatements(admin, db, orders) {
   const { rows } = await admin.query(
-    `SELECT calls, round(total_exec_time::numeric, 1) AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS query
+    `SELECT calls, round(total_exec_time::numeric, 1) AS ms, round(total_plan_time::numeric, 1) AS plan_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 120) AS query
        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) ORDER BY calls DESC LIMIT 25`,
     [db],
   );
-  for (const r of rows) console.log(`${(Number(r.calls) / orders).toFixed(2).padStart(7)}/saga ${String(r.ms).padStart(9)} ms  ${r.query}`);
+  console.log('  calls/saga   exec ms   plan ms  statement');
+  for (const r of rows) console.log(`${(Number(r.calls) / orders).toFixed(2).padStart(7)}/saga ${String(r.ms).padStart(9)} ${String(r.plan_ms).padStart(9)}  ${r.query}`);
   await admin.query('SELECT pg_stat_statements_reset()');
 }
 
@@ -198,7 +199,7 @@ async function startServer() {
     dataDir,
     persistent: false,
     // Statements are counted as clients send them (top level), for every implementation alike.
-    settings: { shared_preload_libraries: 'pg_stat_statements', max_connections: '300', 'pg_stat_statements.max': '10000' },
+    settings: { shared_preload_libraries: 'pg_stat_statements', max_connections: '300', 'pg_stat_statements.max': '10000', 'pg_stat_statements.track_planning': 'on' },
   });
 }
 

@@ -1,6 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
-import { AfterCommitSubscriber } from './after-commit.js';
+import { TransactionHooksSubscriber } from './transaction-hooks.js';
 import { entities } from './entities.js';
 
 /** The one TypeORM configuration: the app, the tests and the TypeORM CLI (ormconfig.ts) share it. */
@@ -10,7 +10,7 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     url,
     entities,
     migrations,
-    subscribers: [AfterCommitSubscriber],
+    subscribers: [TransactionHooksSubscriber],
     migrationsTransactionMode: 'each',
     // Each relay delivery and each request holds at most one connection at a time.
     extra: { max: 20 },

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { afterCommit } from '../database/after-commit.js';
+import { afterCommit, beforeCommit } from '../database/transaction-hooks.js';
 import { Command, type Message, type MessageMeta } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
-import { OutboxRow } from './outbox.entity.js';
 import { currentTraceparent } from '../observability/tracing.js';
 
 /** An outbox row a relay delivers: claimed by it, or handed to it by the transaction that wrote it. */
@@ -22,11 +21,25 @@ export interface OutboxHandoff {
   accept(rows: OutboxDelivery[]): void;
 }
 
+/** A row waiting for its transaction's commit; `holdMs` hides it until then (a lease or a delay). */
+interface PendingRow extends Omit<OutboxDelivery, 'id'> {
+  message_id: string;
+  hold_ms: number;
+  handoff?: OutboxHandoff;
+}
+
+/** Writes the rows a transaction gathered, in one statement, from a JSON array ($1). */
+const INSERT_ROWS = `INSERT INTO messaging.outbox (message_id, consumer, type, payload, meta, attempts, available_at)
+  SELECT r.message_id, r.consumer, r.type, r.payload, r.meta, r.attempts, now() + r.hold_ms * interval '1 millisecond'
+    FROM jsonb_to_recordset($1::jsonb) AS r(message_id uuid, consumer text, type text, payload jsonb, meta jsonb, attempts int, hold_ms int)
+  RETURNING id, message_id, consumer`;
+
 /**
  * The only way a message leaves a module: written in the caller's transaction, so it is
- * published if and only if the business change commits. With a relay running in this process,
- * the rows are written already leased to it and handed over after the commit: no NOTIFY, no
- * claim round trip. If this process dies first, the lease expires and any relay takes them.
+ * published if and only if the business change commits. The rows a transaction adds are
+ * gathered and written in one statement just before it commits. With a relay running in this
+ * process, they are written already leased to it and handed over after the commit: no NOTIFY,
+ * no claim round trip. If this process dies first, the lease expires and any relay takes them.
  * Otherwise a trigger on the table NOTIFYs the relays.
  */
 @Injectable()
@@ -44,28 +57,38 @@ export class Outbox {
   async add(tx: EntityManager, messages: Message | Message[], options: { delayMs?: number } = {}): Promise<void> {
     const delayMs = Math.max(0, Math.round(options.delayMs ?? 0));
     const handoff = delayMs === 0 ? this.handoff : undefined; // a delayed row waits in the table
-    const holdMs = handoff ? handoff.leaseMs : delayMs;
     const traceparent = currentTraceparent(); // the span that sends it: the trace goes on through every hop
-    const rows = [messages].flat().flatMap((message) =>
+    const rows: PendingRow[] = [messages].flat().flatMap((message) =>
       this.consumersOf(message).map((consumer) => ({
-        messageId: message.meta.messageId,
+        message_id: message.meta.messageId,
         consumer,
         type: message.type,
-        payload: message.data as object,
+        payload: message.data,
         meta: traceparent ? { ...message.meta, traceparent } : message.meta,
         attempts: handoff ? 1 : 0,
-        ...(holdMs > 0 && { availableAt: () => `now() + interval '${holdMs} milliseconds'` }),
+        hold_ms: handoff ? handoff.leaseMs : delayMs,
+        handoff,
       })),
     );
-    if (rows.length === 0) return;
-    const insert = tx.createQueryBuilder().insert().into(OutboxRow).values(rows).updateEntity(false);
-    if (!handoff) {
-      await insert.execute();
-      return;
-    }
-    const { raw } = await insert.returning(['id']).execute();
-    const ids = (raw as { id: string }[]).map((r) => r.id);
-    afterCommit(tx, () => handoff.accept(rows.map(({ consumer, type, payload, meta, attempts }, i) => ({ id: ids[i], consumer, type, payload, meta, attempts }))));
+    if (rows.length > 0) await beforeCommit(tx, 'outbox', rows, (all) => this.write(tx, all));
+  }
+
+  private async write(tx: EntityManager, rows: PendingRow[]): Promise<void> {
+    const written: { id: string; message_id: string; consumer: string }[] = await tx.query(INSERT_ROWS, [
+      JSON.stringify(rows.map(({ message_id, consumer, type, payload, meta, attempts, hold_ms }) => ({ message_id, consumer, type, payload, meta, attempts, hold_ms }))),
+    ]);
+    const handed = rows.filter((row) => row.handoff);
+    if (handed.length === 0) return;
+    const idOf = new Map(written.map((w) => [`${w.message_id}/${w.consumer}`, w.id]));
+    const deliveries = handed.map(({ consumer, type, payload, meta, attempts, message_id }) => ({
+      id: idOf.get(`${message_id}/${consumer}`)!,
+      consumer,
+      type,
+      payload,
+      meta,
+      attempts,
+    }));
+    afterCommit(tx, () => handed[0].handoff!.accept(deliveries));
   }
 
   private consumersOf(message: Message): string[] {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { inTransaction } from '../database/shared-transaction.js';
 import { FaultInjector } from './fault-injector.js';
 import { Inbox } from './inbox.js';
 import type { Message } from './message.js';
@@ -23,7 +24,7 @@ export class Participant {
    */
   async answer<R extends Message>(consumer: string, command: Message, work: (tx: EntityManager) => Promise<R>): Promise<R> {
     await this.faults.inject(command); // off unless configured: a technical failure before any effect
-    return this.db.transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const firstTime = await this.inbox.markApplied(tx, consumer, command);
       const reply = (await work(tx)).causedBy(command);
       if (firstTime) await this.outbox.add(tx, reply);

@@ -7,6 +7,7 @@ import { createTestDatabase } from '../../test/support/test-database.js';
 import { type AppConfig, loadConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { dataSourceOptions } from '../database/data-source-options.js';
+import { inTransaction } from '../database/shared-transaction.js';
 import { Event, registerMessages, type Message } from './message.js';
 import { MessageConsumers } from './message-consumers.js';
 import { MessagingModule } from './messaging.module.js';
@@ -97,6 +98,45 @@ describe('relay', () => {
     const [done] = await db.query(`SELECT processed_at IS NOT NULL AS processed, attempts FROM messaging.outbox WHERE message_id = $1`, [id]);
     expect(done).toEqual({ processed: true, attempts: 2 });
     expect(calls).toBe(2);
+  });
+
+  it('rows waiting in one lane are delivered in one transaction per batch', async () => {
+    const delivered: number[] = [];
+    a.get(MessageConsumers).register('probe-batch', async (m) => void delivered.push((m as Probe).data.n));
+    await enqueue(a, 20, 'probe-batch');
+
+    await a.get(Relay).drain();
+
+    expect(delivered).toEqual(Array.from({ length: 20 }, (_, n) => n)); // in order, each once
+    // now() is the transaction's start: rows settled in one transaction share it.
+    const [row] = await a.get(DataSource).query(
+      `SELECT count(DISTINCT processed_at)::int AS transactions, count(*) FILTER (WHERE processed_at IS NULL)::int AS pending
+         FROM messaging.outbox WHERE consumer = 'probe-batch'`,
+    );
+    expect(row).toEqual({ transactions: 3, pending: 0 }); // 7 + 7 + 6 rows (RELAY_BATCH_SIZE 7)
+  });
+
+  it('a message failing in a batch undoes the whole batch; the others then go alone and take effect once', async () => {
+    const db = a.get(DataSource);
+    await db.query('CREATE TABLE public.probe_effects (n int NOT NULL)');
+    a.get(MessageConsumers).register('probe-undo', async (m) => {
+      const { n } = (m as Probe).data;
+      await inTransaction(db, async (tx) => {
+        await tx.query('INSERT INTO public.probe_effects (n) VALUES ($1)', [n]);
+        if (n === 3) throw new Error('probe 3 fails');
+      });
+    });
+    const ids = await enqueue(a, 6, 'probe-undo');
+
+    await a.get(Relay).drain();
+
+    const effects: { n: number; times: number }[] = await db.query('SELECT n, count(*)::int AS times FROM public.probe_effects GROUP BY n ORDER BY n');
+    expect(effects).toEqual([0, 1, 2, 4, 5].map((n) => ({ n, times: 1 })));
+    const rows: { message_id: string; processed: boolean; last_error: string | null }[] = await db.query(
+      `SELECT message_id, processed_at IS NOT NULL AS processed, last_error FROM messaging.outbox WHERE consumer = 'probe-undo'`,
+    );
+    expect(rows.find((r) => r.message_id === ids[3])).toEqual({ message_id: ids[3], processed: false, last_error: 'probe 3 fails' });
+    expect(rows.filter((r) => r.processed).map((r) => r.message_id).sort()).toEqual(ids.filter((_, i) => i !== 3).sort());
   });
 
   it('a row whose relay died mid-delivery is taken over once its lease expires', async () => {

@@ -3,6 +3,8 @@ import { CommandBus } from '@nestjs/cqrs';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { sharingTransaction } from '../database/shared-transaction.js';
+import { DeliveryLanes } from './delivery-lanes.js';
 import { DeliveryFailed } from './delivery-failed.js';
 import { type Message, restoreMessage } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
@@ -18,9 +20,15 @@ export const OUTBOX_CHANNEL = 'outbox';
 /** While the database is unreachable the relay retries at least this often, so it resumes soon after. */
 const OUTAGE_MAX_BACKOFF_MS = 5_000;
 
+/** Settles rows whose consumer has no inbox to settle them in its own transaction. */
+const SETTLE = 'UPDATE messaging.outbox SET processed_at = now() WHERE id = ANY($1)';
+
 /**
- * Delivers outbox rows: claims due rows, dispatches each one awaited to its consumer, and
- * settles it (in the consumer's own transaction via the inbox, or here). When a handler throws:
+ * Delivers outbox rows: claims due rows (or takes the rows this process hands over), queues
+ * them in lanes (see `DeliveryLanes`), and delivers each lane's batch in one transaction that
+ * every consumer joins, settling each row there (via the consumer's inbox, or here). If any
+ * message of a batch fails, the batch rolls back and its rows go one by one, each in its own
+ * transaction, so one failure never undoes the others. When a handler throws:
  * a command whose requester awaits a reply is answered with DeliveryFailed (the requester, e.g.
  * a saga, owns the retry policy); anything else is retried with backoff and, past
  * RELAY_MAX_ATTEMPTS, dead-lettered. Wakes on LISTEN/NOTIFY and polls as a fallback. Any number
@@ -33,16 +41,16 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   private loop?: Promise<void>;
   private wake?: () => void;
   private listener?: pg.Client;
-  /** Deliveries under way: at most RELAY_BATCH_SIZE, so one slow consumer never stalls the rest. */
-  private readonly inFlight = new Set<Promise<void>>();
-  /** Claims under way (rows leased but not yet in `inFlight`), so `drain()` can tell when this relay is idle. */
+  /** The rows this relay holds; it claims more only while they are fewer than RELAY_BATCH_SIZE. */
+  private readonly lanes: DeliveryLanes;
+  /** Set when a claim was limited by room: the next batch to finish wakes the loop. */
+  private roomWanted = false;
+  /** Claims under way (rows leased but not yet in `lanes`), so `drain()` can tell when this relay is idle. */
   private claiming = 0;
   /** Consecutive failed claims: the relay backs off while the database is unreachable. */
   private claimFailures = 0;
   /** Rows this relay holds a lease on but could not reschedule (the database was gone): released on the next claim. */
   private readonly unreleased = new Set<string>();
-  /** Rows handed over by this process's own commits, waiting for room. */
-  private readonly handedOver: ClaimedRow[] = [];
 
   constructor(
     private readonly db: DataSource,
@@ -51,7 +59,9 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     private readonly outbox: Outbox,
     private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.lanes = new DeliveryLanes(config.relay.batchSize, (rows) => this.deliverBatch(rows), () => this.onBatchDone());
+  }
 
   onApplicationBootstrap(): void {
     if (this.config.relay.enabled) this.start();
@@ -77,8 +87,8 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     this.running = false;
     this.wake?.();
     await this.loop;
-    await this.releaseHandedOver();
-    await Promise.all(this.inFlight);
+    await this.release(this.lanes.takeQueued());
+    await this.lanes.settled();
     await this.listener?.end().catch(() => undefined);
     this.listener = undefined;
     this.logger.log(`relay stopped in ${Date.now() - t0} ms`);
@@ -89,10 +99,10 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     for (;;) {
       // Done only when nothing was under way before the claim, the claim found nothing, and
       // nothing is under way after it: a delivery in flight may still add rows.
-      const busy = this.inFlight.size > 0 || this.claiming > 0 || this.handedOver.length > 0;
+      const busy = this.lanes.held > 0 || this.claiming > 0;
       const { claimed } = await this.claimAndStart();
-      if (claimed === 0 && !busy && this.inFlight.size === 0 && this.claiming === 0) return;
-      await Promise.all(this.inFlight);
+      if (claimed === 0 && !busy && this.lanes.held === 0 && this.claiming === 0) return;
+      await this.lanes.settled();
       if (claimed === 0) await new Promise((resolve) => setImmediate(resolve)); // the loop is mid-claim
     }
   }
@@ -135,14 +145,17 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
 
   /** Claims as many rows as there is room for and starts delivering them; `filled`: as many as there was room for. */
   private async claimAndStart(): Promise<{ claimed: number; filled: boolean }> {
-    const room = this.config.relay.batchSize - this.inFlight.size - this.handedOver.length;
-    if (room <= 0) return { claimed: 0, filled: false };
+    const room = this.config.relay.batchSize - this.lanes.held;
+    if (room <= 0) {
+      this.roomWanted = true;
+      return { claimed: 0, filled: false };
+    }
     this.claiming++;
     try {
       await this.releaseUnreleased();
       const rows = await this.claim(room);
-      if (rows.length > 0) this.metrics.relayBatch.observe(rows.length);
-      for (const row of rows) this.startDelivery(row);
+      this.lanes.add(rows);
+      if (rows.length === room) this.roomWanted = true;
       return { claimed: rows.length, filled: rows.length === room };
     } finally {
       this.claiming--;
@@ -151,34 +164,25 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
 
   /** Rows this process just committed, already leased to this relay: delivered without a claim. */
   private accept(rows: ClaimedRow[]): void {
-    this.handedOver.push(...rows);
-    if (this.running) this.startHandedOver();
-    else void this.releaseHandedOver(); // stopping: leave them to whichever relay claims next
+    if (this.running) this.lanes.add(rows);
+    else void this.release(rows); // stopping: leave them to whichever relay claims next
   }
 
-  private startHandedOver(): void {
-    while (this.handedOver.length > 0 && this.inFlight.size < this.config.relay.batchSize) this.startDelivery(this.handedOver.shift()!);
-  }
-
-  /** Makes handed-over rows not yet started due again now, for any relay. */
-  private async releaseHandedOver(): Promise<void> {
-    const ids = this.handedOver.splice(0).map((row) => row.id);
-    if (ids.length === 0) return;
+  /** Makes rows this relay holds but will not deliver due again now, for any relay. */
+  private async release(rows: ClaimedRow[]): Promise<void> {
+    if (rows.length === 0) return;
     await this.db
-      .query('UPDATE messaging.outbox SET available_at = now() WHERE id = ANY($1) AND processed_at IS NULL', [ids])
-      .catch((error: unknown) => this.logger.warn(`could not release handed-over rows (their lease expires instead): ${String(error)}`));
+      .query('UPDATE messaging.outbox SET available_at = now() WHERE id = ANY($1) AND processed_at IS NULL', [rows.map((row) => row.id)])
+      .catch((error: unknown) => this.logger.warn(`could not release rows (their lease expires instead): ${String(error)}`));
   }
 
-  private startDelivery(row: ClaimedRow): void {
-    const delivery: Promise<void> = this.deliver(row).finally(() => {
-      this.inFlight.delete(delivery);
-      if (this.running) this.startHandedOver();
-      // Room again after being full: claim more. (New rows come by hand-over or NOTIFY.)
-      if (this.inFlight.size === this.config.relay.batchSize - 1) this.wake?.();
-    });
-    this.inFlight.add(delivery);
+  /** Room again after a claim found none, or filled it: claim more. (New rows come by hand-over or NOTIFY.) */
+  private onBatchDone(): void {
+    if (this.roomWanted && this.running && this.lanes.held < this.config.relay.batchSize) {
+      this.roomWanted = false;
+      this.wake?.();
+    }
   }
-
   /** Makes rows whose failure could not be recorded due again now, rather than when their lease ends. */
   private async releaseUnreleased(): Promise<void> {
     if (this.unreleased.size === 0) return;
@@ -209,17 +213,55 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     );
   }
 
+  /**
+   * Delivers a batch in one transaction that every consumer joins; if anything in it fails, the
+   * batch rolls back and each row goes alone, with its own failure handling.
+   */
+  private async deliverBatch(rows: ClaimedRow[]): Promise<void> {
+    if (rows.length > 1) {
+      try {
+        const timings = await this.db.transaction((tx) =>
+          sharingTransaction(tx, async () => {
+            const unsettled: string[] = [];
+            const seconds: number[] = [];
+            for (const row of rows) {
+              const t0 = performance.now();
+              const message = this.restore(row);
+              await this.dispatch(row, message);
+              if (!message.delivery!.settled) unsettled.push(row.id);
+              seconds.push((performance.now() - t0) / 1000);
+            }
+            // Consumers with no inbox did not settle their rows in this transaction: settled here.
+            if (unsettled.length > 0) await tx.query(SETTLE, [unsettled]);
+            return seconds;
+          }),
+        );
+        this.metrics.relayBatch.observe(rows.length);
+        rows.forEach((row, i) => this.metrics.relayDispatch.observe({ consumer: row.consumer, outcome: 'delivered' }, timings[i]));
+        return;
+      } catch (error) {
+        this.logger.debug(`a batch of ${rows.length} rows failed, delivering them one by one: ${String(error)}`);
+      }
+    }
+    for (const row of rows) await this.deliver(row);
+  }
+
+  private restore(row: ClaimedRow): Message {
+    const message = restoreMessage(row.type, row.payload, row.meta);
+    message.delivery = { outboxId: row.id, settled: false };
+    return message;
+  }
+
+  /** Delivers one row in its own transaction (the consumer's), with the relay's failure handling. */
   private async deliver(row: ClaimedRow): Promise<void> {
     let message: Message | undefined;
     const timer = this.metrics.relayDispatch.startTimer({ consumer: row.consumer });
     try {
-      message = restoreMessage(row.type, row.payload, row.meta);
-      message.delivery = { outboxId: row.id, settled: false };
+      message = this.restore(row);
       await this.dispatch(row, message);
       // A consumer that did not settle the row in its own transaction (no inbox) is settled here.
-      if (!message.delivery.settled) {
-        await this.db.query('UPDATE messaging.outbox SET processed_at = now() WHERE id = $1', [row.id]);
-      }
+      if (!message.delivery!.settled) await this.db.query(SETTLE, [[row.id]]);
+      this.metrics.relayBatch.observe(1);
       timer({ outcome: 'delivered' });
     } catch (error) {
       timer({ outcome: 'failed' });

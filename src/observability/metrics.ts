@@ -44,7 +44,7 @@ export class Metrics {
   });
   readonly relayBatch = new Histogram({
     name: 'relay_batch_size',
-    help: 'Rows claimed per relay claim',
+    help: 'Rows delivered per transaction (a batch, or one row alone)',
     buckets: [0, 1, 2, 4, 8, 16, 32, 64],
     registers: [this.registry],
   });

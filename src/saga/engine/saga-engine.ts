@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { afterCommit } from '../../database/after-commit.js';
+import { inTransaction } from '../../database/shared-transaction.js';
+import { afterCommit } from '../../database/transaction-hooks.js';
 import { DeliveryFailed } from '../../messaging/delivery-failed.js';
 import { Inbox } from '../../messaging/inbox.js';
 import type { Message } from '../../messaging/message.js';
@@ -102,7 +103,7 @@ export class SagaEngine implements OnModuleInit {
 
   /** Applies a participant's reply or a delivery failure; stale, duplicate and unexpected ones change nothing. */
   async onReply(reply: Message): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    await inTransaction(this.db, async (tx) => {
       if (!(await this.inbox.markApplied(tx, SAGA_CONSUMER, reply))) return; // redelivered
       const saga = await tx.findOne(SagaInstance, { where: { id: reply.meta.correlationId }, lock: { mode: 'pessimistic_write' } });
       const stale = reply instanceof DeliveryFailed && reply.data.attempt !== saga?.attempt;
