@@ -48,6 +48,27 @@ describe('redelivery', () => {
     await expectBalanced(t.sql, { redo_beans: 10 });
   });
 
+  it('commands and replies of several sagas redelivered together, in shared batches, change nothing either', async () => {
+    const orders = [];
+    for (let i = 0; i < 3; i++) {
+      orders.push((await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId: 'redo_beans', quantity: 1, price: '5.00' }] }).expect(201)).body);
+    }
+    await t.drain();
+    const before = await Promise.all(orders.map((o) => snapshot(t, o.id, o.sagaId)));
+
+    // Due again at once: one claim takes all 18 rows, so each lane gets a batch (3 of each command, 9 replies).
+    const { rowCount } = await t.sql.query(
+      `UPDATE messaging.outbox SET processed_at = NULL, available_at = now() WHERE meta->>'correlationId' = ANY($1)`,
+      [orders.map((o) => o.sagaId)],
+    );
+    expect(rowCount).toBe(18);
+    await t.drain();
+
+    expect(await Promise.all(orders.map((o) => snapshot(t, o.id, o.sagaId)))).toEqual(before); // no second reply, no second effect
+    const { rows } = await t.sql.query('SELECT count(*)::int AS n FROM messaging.outbox WHERE processed_at IS NULL');
+    expect(rows[0].n).toBe(0);
+  });
+
   it('a stale or duplicate reply with a new message id is dropped by the saga', async () => {
     const order = (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId: 'redo_beans', quantity: 1, price: '5.00' }] }).expect(201)).body;
     await t.drain();

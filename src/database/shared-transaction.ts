@@ -18,3 +18,8 @@ export function inTransaction<T>(db: DataSource, work: (tx: EntityManager) => Pr
 export function sharingTransaction<T>(tx: EntityManager, work: () => Promise<T>): Promise<T> {
   return shared.run(tx, work);
 }
+
+/** Whether `tx` is a batch's shared transaction (so what it writes may be gathered until its commit). */
+export function isShared(tx: EntityManager): boolean {
+  return shared.getStore() === tx;
+}

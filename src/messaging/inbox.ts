@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { isShared } from '../database/shared-transaction.js';
+import { beforeCommit } from '../database/transaction-hooks.js';
 import type { Message } from './message.js';
+
+/** Records the inbox rows a batch gathered, from a JSON array ($1); a message applied before makes it fail. */
+const INSERT_GATHERED = `INSERT INTO messaging.inbox (consumer, message_id)
+  SELECT r.consumer, r.message_id FROM jsonb_to_recordset($1::jsonb) AS r(consumer text, message_id text)`;
 
 /** Remembers which messages each consumer has applied, in the consumer's own transaction. */
 @Injectable()
@@ -9,8 +15,19 @@ export class Inbox {
    * Records that `consumer` applies `message` in `tx`, and settles the outbox row that carried it
    * in the same commit. Returns false when the message was applied before: the caller then does
    * nothing (a redelivery), and the commit still settles the row.
+   *
+   * In a batch's shared transaction (see `Relay`) it answers true at once and writes the record
+   * with the batch's others just before the commit, in one statement; the relay settles the
+   * batch's rows. A message applied before then fails that insert: the batch rolls back and its
+   * rows go one by one, where the record is checked first.
    */
   async markApplied(tx: EntityManager, consumer: string, message: Message): Promise<boolean> {
+    if (isShared(tx)) {
+      await beforeCommit(tx, 'inbox', [{ consumer, message_id: message.meta.messageId }], (rows) =>
+        tx.query(INSERT_GATHERED, [JSON.stringify(rows)]),
+      );
+      return true;
+    }
     const outboxId = message.delivery?.outboxId ?? null;
     const rows: unknown[] = await tx.query(
       `WITH settled AS (

@@ -20,7 +20,7 @@ export const OUTBOX_CHANNEL = 'outbox';
 /** While the database is unreachable the relay retries at least this often, so it resumes soon after. */
 const OUTAGE_MAX_BACKOFF_MS = 5_000;
 
-/** Settles rows whose consumer has no inbox to settle them in its own transaction. */
+/** Settles delivered rows: a batch's, or a row whose consumer has no inbox to settle it in its own transaction. */
 const SETTLE = 'UPDATE messaging.outbox SET processed_at = now() WHERE id = ANY($1)';
 
 /**
@@ -222,17 +222,13 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
       try {
         const timings = await this.db.transaction((tx) =>
           sharingTransaction(tx, async () => {
-            const unsettled: string[] = [];
             const seconds: number[] = [];
             for (const row of rows) {
               const t0 = performance.now();
-              const message = this.restore(row);
-              await this.dispatch(row, message);
-              if (!message.delivery!.settled) unsettled.push(row.id);
+              await this.dispatch(row, this.restore(row));
               seconds.push((performance.now() - t0) / 1000);
             }
-            // Consumers with no inbox did not settle their rows in this transaction: settled here.
-            if (unsettled.length > 0) await tx.query(SETTLE, [unsettled]);
+            await tx.query(SETTLE, [rows.map((row) => row.id)]);
             return seconds;
           }),
         );
