@@ -4,7 +4,7 @@ import { Participant } from '../messaging/participant.js';
 import { InventoryReleased, ReleaseInventory } from './inventory.messages.js';
 import { INVENTORY_CONSUMER } from './reserve-inventory.handler.js';
 import { Reservation } from './reservation.entity.js';
-import { findReservationForUpdate, moveStock } from './stock.repository.js';
+import { findReservationForUpdate, insertReservation, moveStock } from './stock.repository.js';
 
 @CommandHandler(ReleaseInventory)
 export class ReleaseInventoryHandler implements ICommandHandler<ReleaseInventory, InventoryReleased> {
@@ -16,7 +16,7 @@ export class ReleaseInventoryHandler implements ICommandHandler<ReleaseInventory
     return this.participant.answer(INVENTORY_CONSUMER, cmd, async (tx) => {
       const reservation = await findReservationForUpdate(tx, orderId);
       if (!reservation) {
-        await tx.insert(Reservation, { orderId, id: randomUUID(), status: 'RELEASED', lines: [], reason: 'RELEASED_BEFORE_RESERVED' });
+        await insertReservation(tx, { orderId, id: randomUUID(), status: 'RELEASED', lines: [], reason: 'RELEASED_BEFORE_RESERVED' });
       } else if (reservation.status === 'RESERVED') {
         await moveStock(tx, reservation.lines, 1);
         await tx.update(Reservation, { orderId }, { status: 'RELEASED' });

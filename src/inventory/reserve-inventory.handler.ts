@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Participant } from '../messaging/participant.js';
 import { InventoryRejected, InventoryReserved, ReserveInventory } from './inventory.messages.js';
 import { Reservation } from './reservation.entity.js';
-import { findReservationForUpdate, reserveStock } from './stock.repository.js';
+import { findReservationForUpdate, insertReservation, reserveStock } from './stock.repository.js';
 
 export const INVENTORY_CONSUMER = 'inventory';
 
@@ -20,14 +20,14 @@ export class ReserveInventoryHandler implements ICommandHandler<ReserveInventory
       let reservation = await findReservationForUpdate(tx, orderId);
       if (!reservation) {
         const result = await reserveStock(tx, lines);
-        reservation = tx.create(Reservation, {
+        reservation = Object.assign(new Reservation(), {
           orderId,
           id: randomUUID(),
           ...(result.ok
             ? { status: 'RESERVED', lines, reason: null }
             : { status: 'REJECTED', lines: [], reason: `${result.reason}:${result.productId}` }),
         });
-        await tx.insert(Reservation, reservation);
+        await insertReservation(tx, reservation);
       }
       return replyFor(reservation);
     });

@@ -46,8 +46,26 @@ export async function moveStock(tx: EntityManager, lines: StockLine[], direction
   );
 }
 
-export function findReservationForUpdate(tx: EntityManager, orderId: string): Promise<Reservation | null> {
-  return tx.findOne(Reservation, { where: { orderId }, lock: { mode: 'pessimistic_write' } });
+// The reservation's reads and writes are plain SQL: they run for every saga.
+
+/** The order's reservation, locked until the transaction ends; null if it has none yet. */
+export async function findReservationForUpdate(tx: EntityManager, orderId: string): Promise<Reservation | null> {
+  const rows: Record<string, unknown>[] = await tx.query('SELECT order_id, id, status, lines, reason FROM inventory.reservations WHERE order_id = $1 FOR UPDATE', [
+    orderId,
+  ]);
+  if (rows.length === 0) return null;
+  const [r] = rows;
+  return Object.assign(new Reservation(), { orderId: r.order_id, id: r.id, status: r.status, lines: r.lines, reason: r.reason });
+}
+
+export async function insertReservation(tx: EntityManager, r: Pick<Reservation, 'orderId' | 'id' | 'status' | 'lines' | 'reason'>): Promise<void> {
+  await tx.query('INSERT INTO inventory.reservations (order_id, id, status, lines, reason) VALUES ($1, $2, $3, $4::jsonb, $5)', [
+    r.orderId,
+    r.id,
+    r.status,
+    JSON.stringify(r.lines),
+    r.reason,
+  ]);
 }
 
 export async function insertProduct(tx: EntityManager, product: Pick<Product, 'id' | 'name' | 'price' | 'available'>): Promise<boolean> {

@@ -1,6 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { Participant } from '../messaging/participant.js';
-import { Order } from './order.entity.js';
 import { ConfirmOrder, OrderConfirmed } from './order.messages.js';
 
 export const ORDER_CONSUMER = 'order';
@@ -12,7 +11,7 @@ export class ConfirmOrderHandler implements ICommandHandler<ConfirmOrder, OrderC
   execute(cmd: ConfirmOrder): Promise<OrderConfirmed> {
     const { orderId } = cmd.data;
     return this.participant.answer(ORDER_CONSUMER, cmd, async (tx) => {
-      await tx.update(Order, { id: orderId, status: 'PENDING' }, { status: 'CONFIRMED' });
+      await tx.query(`UPDATE orders.orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1 AND status = 'PENDING'`, [orderId]);
       return new OrderConfirmed({ orderId });
     });
   }

@@ -29,6 +29,17 @@ export interface PlaceOrderResult {
   replayed: boolean;
 }
 
+/** The order and its lines in one statement (it runs for every order); the database stamps the times. */
+const INSERT_ORDER = `WITH placed AS (
+    INSERT INTO orders.orders (id, customer_id, status, total_amount, saga_id) VALUES ($1, $2, 'PENDING', $3, $4)
+    RETURNING created_at, updated_at
+  ), lines AS (
+    INSERT INTO orders.order_items (order_id, line, product_id, quantity, unit_price)
+    SELECT $1, r.line, r.product_id, r.quantity, r.unit_price
+      FROM jsonb_to_recordset($5::jsonb) AS r(line int, product_id text, quantity int, unit_price numeric)
+  )
+  SELECT created_at, updated_at FROM placed`;
+
 @CommandHandler(PlaceOrder)
 export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrderResult> {
   constructor(
@@ -48,10 +59,16 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrder
       }
       const orderId = randomUUID();
       const sagaId = randomUUID();
-      const order = tx.create(Order, { id: orderId, customerId: input.customerId, status: 'PENDING', totalAmount: total, failureReason: null, sagaId });
-      await tx.insert(Order, order); // fills in createdAt and updatedAt from the database
-      const rows = items.map((i, line) => tx.create(OrderItem, { orderId, line, productId: i.productId, quantity: i.quantity, unitPrice: i.price }));
-      await tx.insert(OrderItem, rows);
+      const order = Object.assign(new Order(), { id: orderId, customerId: input.customerId, status: 'PENDING', totalAmount: total, failureReason: null, sagaId });
+      const rows = items.map((i, line) => Object.assign(new OrderItem(), { orderId, line, productId: i.productId, quantity: i.quantity, unitPrice: i.price }));
+      const [stamps]: { created_at: Date; updated_at: Date }[] = await tx.query(INSERT_ORDER, [
+        orderId,
+        input.customerId,
+        total,
+        sagaId,
+        JSON.stringify(rows.map(({ line, productId, quantity, unitPrice }) => ({ line, product_id: productId, quantity, unit_price: unitPrice }))),
+      ]);
+      Object.assign(order, { createdAt: stamps.created_at, updatedAt: stamps.updated_at });
       const lines = items.map(({ productId, quantity }) => ({ productId, quantity }));
       await this.sagas.start(tx, placeOrderSaga, { orderId, customerId: input.customerId, lines, totalAmount: total }, sagaId);
       const view = toOrderView(order, rows);

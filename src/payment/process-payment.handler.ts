@@ -4,6 +4,7 @@ import { parseMoney } from '../common/money.js';
 import { Participant } from '../messaging/participant.js';
 import { CardGateway } from './card-gateway.js';
 import { Payment } from './payment.entity.js';
+import { findPaymentForUpdate, insertPayment } from './payment.repository.js';
 import { PaymentCaptured, PaymentDeclined, ProcessPayment } from './payment.messages.js';
 
 export const PAYMENT_CONSUMER = 'payment';
@@ -21,10 +22,10 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPayment, Pa
   execute(cmd: ProcessPayment): Promise<PaymentReply> {
     const { orderId, customerId, amount } = cmd.data;
     return this.participant.answer(PAYMENT_CONSUMER, cmd, async (tx) => {
-      let payment = await tx.findOne(Payment, { where: { orderId }, lock: { mode: 'pessimistic_write' } });
+      let payment = await findPaymentForUpdate(tx, orderId);
       if (!payment) {
         const charge = this.gateway.charge(parseMoney(amount));
-        payment = tx.create(Payment, {
+        payment = Object.assign(new Payment(), {
           id: randomUUID(),
           orderId,
           customerId,
@@ -32,7 +33,7 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPayment, Pa
           status: charge.approved ? 'CAPTURED' : 'DECLINED',
           declineReason: charge.approved ? null : charge.reason,
         });
-        await tx.insert(Payment, payment);
+        await insertPayment(tx, payment);
       }
       return replyFor(payment);
     });

@@ -2,6 +2,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { Participant } from '../messaging/participant.js';
 import { Payment } from './payment.entity.js';
+import { findPaymentForUpdate, insertPayment } from './payment.repository.js';
 import { PaymentRefunded, RefundPayment } from './payment.messages.js';
 import { PAYMENT_CONSUMER } from './process-payment.handler.js';
 
@@ -13,12 +14,12 @@ export class RefundPaymentHandler implements ICommandHandler<RefundPayment, Paym
   execute(cmd: RefundPayment): Promise<PaymentRefunded> {
     const { orderId } = cmd.data;
     return this.participant.answer(PAYMENT_CONSUMER, cmd, async (tx) => {
-      const payment = await tx.findOne(Payment, { where: { orderId }, lock: { mode: 'pessimistic_write' } });
+      const payment = await findPaymentForUpdate(tx, orderId);
       if (payment?.status === 'CAPTURED') await tx.update(Payment, { id: payment.id }, { status: 'REFUNDED' });
       if (!payment) {
         // The refund came before the charge (the charge timed out and may still arrive): leave a
         // tombstone, a declined zero payment, so the late charge is refused.
-        await tx.insert(Payment, { id: randomUUID(), orderId, customerId: '', amount: '0.00', status: 'DECLINED', declineReason: 'REFUNDED_BEFORE_CHARGE' });
+        await insertPayment(tx, { id: randomUUID(), orderId, customerId: '', amount: '0.00', status: 'DECLINED', declineReason: 'REFUNDED_BEFORE_CHARGE' });
       }
       // Says whether the order's money is back, so a repeated refund answers the same.
       const refunded = payment?.status === 'CAPTURED' || payment?.status === 'REFUNDED';

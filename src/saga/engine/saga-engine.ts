@@ -85,15 +85,28 @@ export class SagaEngine implements OnModuleInit {
     const decision = startSaga(definition, data);
     const deadlineMs = definition.timeoutMs ?? this.config.saga.timeoutMs;
     const { history, delayMs } = await this.sendNext(tx, sagaId, decision, decision.finished, null);
-    const timeout = this.timeoutSql(definition, decision, delayMs, `now() + interval '${deadlineMs} milliseconds'`);
-    await tx.insert(SagaInstance, {
-      id: sagaId,
-      type: definition.type,
-      ...this.columnsOf(definition, decision.state),
-      deadlineAt: () => `now() + interval '${deadlineMs} milliseconds'`,
-      timeoutAt: () => timeout,
-    });
-    await tx.query(INSERT_HISTORY, [sagaId, JSON.stringify(history)]);
+    const deadline = `now() + interval '${deadlineMs} milliseconds'`;
+    const { state } = decision;
+    // The saga and its history in one statement.
+    await tx.query(
+      `WITH saga AS (
+         INSERT INTO saga.saga_instances (id, type, status, step_index, current_step, data, failure_reason, awaiting_message_id, attempt, last_error, deadline_at, timeout_at)
+         VALUES ($1, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, ${deadline}, ${this.timeoutSql(definition, decision, delayMs, deadline)}))
+       ${INSERT_HISTORY}`,
+      [
+        sagaId,
+        JSON.stringify(history),
+        definition.type,
+        state.status,
+        state.step,
+        definition.steps[state.step].name,
+        JSON.stringify(state.data),
+        state.failureReason,
+        state.awaiting,
+        state.attempt,
+        state.lastError,
+      ],
+    );
     afterCommit(tx, () => {
       this.metrics.sagasStarted.inc({ type: definition.type });
       this.logTransition(definition.type, sagaId, data, null, decision);
@@ -105,7 +118,7 @@ export class SagaEngine implements OnModuleInit {
   async onReply(reply: Message): Promise<void> {
     await inTransaction(this.db, async (tx) => {
       if (!(await this.inbox.markApplied(tx, SAGA_CONSUMER, reply))) return; // redelivered
-      const saga = await tx.findOne(SagaInstance, { where: { id: reply.meta.correlationId }, lock: { mode: 'pessimistic_write' } });
+      const saga = await lockSaga(tx, reply.meta.correlationId);
       const stale = reply instanceof DeliveryFailed && reply.data.attempt !== saga?.attempt;
       if (!saga || saga.awaitingMessageId !== reply.meta.causationId || stale) {
         this.logger.warn(`dropped ${reply.type} ${reply.meta.messageId}: saga ${reply.meta.correlationId} is not waiting for it`);
@@ -136,7 +149,7 @@ export class SagaEngine implements OnModuleInit {
         [sagaId],
       );
       if (rows.length === 0) return false;
-      const saga = tx.create(SagaInstance, fromRow(rows[0]));
+      const saga = fromRow(rows[0]);
       const definition = this.definitionOf(saga);
       const state = stateOf(saga);
       const timeoutMs = this.stepTimeoutMs(definition, state);
@@ -154,7 +167,7 @@ export class SagaEngine implements OnModuleInit {
   /** A person's retry of a FAILED saga: its compensation runs again from where it stopped. */
   async resume(sagaId: string): Promise<ResumeResult> {
     return this.db.transaction(async (tx) => {
-      const saga = await tx.findOne(SagaInstance, { where: { id: sagaId }, lock: { mode: 'pessimistic_write' } });
+      const saga = await lockSaga(tx, sagaId);
       if (!saga) return 'NOT_FOUND';
       if (saga.status !== 'FAILED') return 'NOT_FAILED';
       const definition = this.definitionOf(saga);
@@ -268,19 +281,6 @@ export class SagaEngine implements OnModuleInit {
     });
   }
 
-  private columnsOf(definition: AnyDefinition, state: SagaState<unknown>) {
-    return {
-      status: state.status,
-      stepIndex: state.step,
-      currentStep: definition.steps[state.step].name,
-      data: state.data as object,
-      failureReason: state.failureReason,
-      awaitingMessageId: state.awaiting,
-      attempt: state.attempt,
-      lastError: state.lastError,
-    };
-  }
-
   /**
    * The saga's timer, as SQL: when the awaited reply is due at the latest (after the retry
    * backoff and the step timeout), or `deadline` (SQL) if sooner while the saga still executes.
@@ -317,9 +317,15 @@ export class SagaEngine implements OnModuleInit {
 
 type SagaRow = Record<string, unknown>;
 
-/** Maps a raw `saga_instances` row (snake_case) to the entity's fields. */
-function fromRow(row: SagaRow): Partial<SagaInstance> {
-  return {
+/** Reads a saga under a row lock (plain SQL: this runs for every reply). */
+async function lockSaga(tx: EntityManager, id: string): Promise<SagaInstance | null> {
+  const rows: SagaRow[] = await tx.query('SELECT * FROM saga.saga_instances WHERE id = $1 FOR UPDATE', [id]);
+  return rows.length > 0 ? fromRow(rows[0]) : null;
+}
+
+/** Maps a raw `saga_instances` row (snake_case) to the entity. */
+function fromRow(row: SagaRow): SagaInstance {
+  return Object.assign(new SagaInstance(), {
     id: row.id as string,
     type: row.type as string,
     status: row.status as SagaInstance['status'],
@@ -331,7 +337,7 @@ function fromRow(row: SagaRow): Partial<SagaInstance> {
     attempt: row.attempt as number,
     lastError: row.last_error as string | null,
     version: row.version as number,
-  };
+  });
 }
 
 function stateOf(saga: SagaInstance): SagaState<unknown> {
