@@ -9,6 +9,8 @@
 //   BENCH_ORDERS (2000)  BENCH_CONCURRENCY (1,16,64)  BENCH_IMPLS (project,baseline,dbos)
 //   BENCH_TOP_STATEMENTS=1 (the statements sent most)  BENCH_PROFILE_DIR (a CPU profile of the app)
 //   BENCH_STATS_WAIT_MS (10500: how long idle backends take to report their statistics)
+//   BENCH_SUSTAIN_S (60; 0 skips): then the project runs that long at c=16, sampling its memory (RSS)
+//   and the rows its outbox still owes every second: both must stay flat
 //   DATABASE_URL (else an embedded PostgreSQL; the server needs pg_stat_statements preloaded)
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 2000);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
 const IMPLS = (process.env.BENCH_IMPLS ?? 'project,baseline,dbos').split(',');
+const SUSTAIN_S = Number(process.env.BENCH_SUSTAIN_S ?? 60);
 const POOL = 16; // 64 connections were slower than 16 for every implementation here
 const OUT = process.env.BENCH_OUT ?? join(HERE, 'results');
 
@@ -63,6 +66,58 @@ async function drive(label, total, concurrency, saga) {
 }
 
 const TICK_MS = 10; // Linux reports CPU time in clock ticks of 1/100 s
+
+/** A process's resident memory, in MiB. */
+function rssMiB(pid) {
+  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return kb ? Number(kb[1]) / 1024 : NaN;
+}
+
+/**
+ * Runs sagas at `concurrency` for `seconds`, sampling every second the app's RSS and the rows its
+ * outbox still owes. RSS is compared from the end of the first 10 s (warmed up) to the end.
+ */
+async function sustain(run, seconds, concurrency) {
+  const samples = [];
+  const started = performance.now();
+  let next = 0;
+  let done = 0;
+  const sampler = setInterval(() => {
+    run.owed().then((owed) => {
+      samples.push({ s: Math.round((performance.now() - started) / 1000), rssMiB: rssMiB(run.pid), owed });
+      process.stderr.write(`\r  project sustained: ${samples.at(-1).s}/${seconds} s, ${done} sagas, RSS ${samples.at(-1).rssMiB.toFixed(0)} MiB, outbox owes ${owed}   `);
+    }, () => undefined);
+  }, 1000);
+  try {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() - started < seconds * 1000) {
+          await run.saga(orderFor(next++));
+          done++;
+        }
+      }),
+    );
+  } finally {
+    clearInterval(sampler);
+    process.stderr.write('\r' + ' '.repeat(90) + '\r');
+  }
+  await run.settle();
+  const warm = samples.find((x) => x.s >= 10) ?? samples[0];
+  const last = samples.at(-1);
+  return {
+    seconds,
+    concurrency,
+    sagas: done,
+    sagasPerSecond: done / seconds,
+    rssStartMiB: warm.rssMiB,
+    rssEndMiB: last.rssMiB,
+    rssMaxMiB: Math.max(...samples.map((x) => x.rssMiB)),
+    rssGrowth: last.rssMiB / warm.rssMiB - 1,
+    owedMax: Math.max(...samples.map((x) => x.owed)),
+    owedAtEnd: await run.owed(),
+    samples,
+  };
+}
 
 /** utime + stime of a process (and of its reaped children), in ms; 0 once it is gone. */
 function processCpuMs(pid) {
@@ -131,6 +186,8 @@ const IMPLEMENTATIONS = {
         }
       },
       check: async () => (await checkConsistency(db, 0)).map((v) => `${v.invariant} ${v.subject}: ${v.detail}`),
+      /** Outbox rows not yet delivered. */
+      owed: async () => (await db.query('SELECT count(*)::int AS n FROM messaging.outbox WHERE processed_at IS NULL')).rows[0].n,
       async stop() {
         await app.stop();
         await db.end();
@@ -203,6 +260,14 @@ async function startServer() {
   });
 }
 
+function sustainedLine(s) {
+  return (
+    `Sustained: the project at c=${s.concurrency} for ${s.seconds} s, ${s.sagasPerSecond.toFixed(0)} sagas/s; app RSS ${s.rssStartMiB.toFixed(0)} MiB after 10 s, ` +
+    `${s.rssEndMiB.toFixed(0)} MiB at the end (${(s.rssGrowth * 100).toFixed(1)}%, max ${s.rssMaxMiB.toFixed(0)}); outbox rows owed: at most ${s.owedMax}, ` +
+    `${s.owedAtEnd} once settled; check ${s.consistent ? 'ok' : `BROKEN: ${s.broken.join('; ')}`}.`
+  );
+}
+
 function table(results) {
   const rows = results.map((r) =>
     `| ${r.impl} | ${r.concurrency} | ${r.sagasPerSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.commitsPerSaga.toFixed(1)} | ${r.statementsPerSaga.toFixed(1)} | ${r.cpuMsPerSaga.toFixed(2)} | ${r.appCpuMsPerSaga.toFixed(2)} | ${r.consistent ? 'ok' : 'BROKEN'} |`);
@@ -228,6 +293,7 @@ async function main() {
   await admin.connect();
   await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   const results = [];
+  let sustained;
   try {
     for (const impl of IMPLS) {
       if (!IMPLEMENTATIONS[impl]) throw new Error(`unknown implementation ${impl}`);
@@ -271,6 +337,13 @@ async function main() {
           results.push(result);
           console.log(`${impl} c=${concurrency}: ${result.sagasPerSecond.toFixed(0)} sagas/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${result.statementsPerSaga.toFixed(1)} statements/saga, CPU ${result.cpuMsPerSaga.toFixed(2)} ms/saga (app ${result.appCpuMsPerSaga.toFixed(2)}, database ${result.dbCpuMsPerSaga.toFixed(2)})${broken.length ? `, BROKEN: ${broken.join('; ')}` : ''}`);
         }
+        if (impl === 'project' && SUSTAIN_S > 0) {
+          sustained = await sustain(run, SUSTAIN_S, 16);
+          const broken = await run.check();
+          sustained.consistent = broken.length === 0;
+          sustained.broken = broken.slice(0, 10);
+          console.log(sustainedLine(sustained));
+        }
       } finally {
         await run.stop();
       }
@@ -280,15 +353,15 @@ async function main() {
     await server.stop();
   }
   const when = new Date().toISOString();
-  const report = { when, orders: ORDERS, concurrency: CONCURRENCY, declined: '10%', node: process.version, results };
-  const markdown = `# Benchmark ${when}\n\n${ORDERS} orders per run, 10% declined and compensated; \`npm run bench\` (BENCH_ORDERS=${ORDERS}).\n\n${table(results)}\n`;
+  const report = { when, orders: ORDERS, concurrency: CONCURRENCY, declined: '10%', node: process.version, results, sustained };
+  const markdown = `# Benchmark ${when}\n\n${ORDERS} orders per run, 10% declined and compensated; \`npm run bench\` (BENCH_ORDERS=${ORDERS}).\n\n${table(results)}\n${sustained ? `\n${sustainedLine(sustained)}\n` : ''}`;
   mkdirSync(OUT, { recursive: true });
   const stamp = when.replace(/[:.]/g, '-');
   writeFileSync(join(OUT, `${stamp}.json`), JSON.stringify(report, null, 2));
   writeFileSync(join(OUT, `${stamp}.md`), markdown);
   writeFileSync(join(OUT, 'latest.md'), markdown);
   console.log(`\n${table(results)}\n\nwritten to ${OUT}`);
-  if (results.some((r) => !r.consistent)) {
+  if (results.some((r) => !r.consistent) || sustained?.consistent === false) {
     console.error('a consistency check failed: these figures are void');
     process.exitCode = 1;
   }

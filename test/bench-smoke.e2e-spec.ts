@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
  * DBOS is left to the full benchmark, which installs it on first use (bench/package.json).
  */
 describe('benchmark smoke run', () => {
-  it('runs the project and the baseline over 50 orders, writes its report, and every run is consistent', () => {
+  it('runs the project and the baseline over 50 orders and a short sustained run, writes its report, and every run is consistent', () => {
     const out = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
     const run = spawnSync(process.execPath, [fileURLToPath(new URL('../bench/run.mjs', import.meta.url))], {
-      env: { ...process.env, DATABASE_URL: '', BENCH_ORDERS: '50', BENCH_CONCURRENCY: '1,8', BENCH_IMPLS: 'project,baseline', BENCH_OUT: out, BENCH_STATS_WAIT_MS: '0' },
+      env: { ...process.env, DATABASE_URL: '', BENCH_ORDERS: '50', BENCH_CONCURRENCY: '1,8', BENCH_IMPLS: 'project,baseline', BENCH_OUT: out, BENCH_STATS_WAIT_MS: '0', BENCH_SUSTAIN_S: '3' },
       encoding: 'utf8',
       timeout: 120_000,
     });
@@ -26,6 +26,12 @@ describe('benchmark smoke run', () => {
       expect(r.sagasPerSecond).toBeGreaterThan(0);
       expect(r.p99).toBeGreaterThanOrEqual(r.p50);
     }
-    expect(readFileSync(join(out, 'latest.md'), 'utf8')).toContain('| project / baseline | 8 |');
+    // The sustained run samples the app's memory and the outbox every second, and settles it.
+    expect(report.sustained).toMatchObject({ seconds: 3, consistent: true, owedAtEnd: 0 });
+    expect(report.sustained.samples.length).toBeGreaterThanOrEqual(2);
+    expect(report.sustained.rssEndMiB).toBeGreaterThan(0);
+    const markdown = readFileSync(join(out, 'latest.md'), 'utf8');
+    expect(markdown).toContain('| project / baseline | 8 |');
+    expect(markdown).toContain('Sustained: the project at c=16 for 3 s');
   }, 150_000);
 });
