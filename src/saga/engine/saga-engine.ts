@@ -97,14 +97,7 @@ export class SagaEngine implements OnModuleInit {
         sagaId,
         JSON.stringify(history),
         definition.type,
-        state.status,
-        state.step,
-        definition.steps[state.step].name,
-        JSON.stringify(state.data),
-        state.failureReason,
-        state.awaiting,
-        state.attempt,
-        state.lastError,
+        ...stateParams(definition, state),
       ],
     );
     afterCommit(tx, () => {
@@ -208,14 +201,7 @@ export class SagaEngine implements OnModuleInit {
         answered?.message ?? null,
         answered ? saga.awaitingMessageId : null,
         saga.attempt,
-        state.status,
-        state.step,
-        definition.steps[state.step].name,
-        JSON.stringify(state.data),
-        state.failureReason,
-        state.awaiting,
-        state.attempt,
-        state.lastError,
+        ...stateParams(definition, state),
         pastNoReturn,
       ],
     );
@@ -316,6 +302,12 @@ export class SagaEngine implements OnModuleInit {
 }
 
 type SagaRow = Record<string, unknown>;
+
+/** The saga row's state columns as query parameters, in the order both the insert and the update list them. */
+function stateParams(definition: AnyDefinition, state: SagaState<unknown>): unknown[] {
+  const { status, step, data, failureReason, awaiting, attempt, lastError } = state;
+  return [status, step, definition.steps[step].name, JSON.stringify(data), failureReason, awaiting, attempt, lastError];
+}
 
 /** Reads a saga under a row lock (plain SQL: this runs for every reply). */
 async function lockSaga(tx: EntityManager, id: string): Promise<SagaInstance | null> {
