@@ -1,7 +1,19 @@
 import type { EntityManager } from 'typeorm';
+import { execute, statement } from '../database/prepared.js';
 import type { StockLine } from './inventory.messages.js';
 import { Product } from './product.entity.js';
 import { Reservation } from './reservation.entity.js';
+
+// Prepared statements: they run for every saga.
+const LOCK_PRODUCTS = statement('SELECT id, available FROM inventory.products WHERE id = ANY($1) ORDER BY id FOR UPDATE');
+const MOVE_STOCK = statement(`UPDATE inventory.products p
+    SET available = p.available + $3 * l.quantity,
+        reserved = p.reserved - $3 * l.quantity,
+        updated_at = now()
+   FROM unnest($1::text[], $2::int[]) AS l(product_id, quantity)
+  WHERE p.id = l.product_id`);
+const FIND_RESERVATION_FOR_UPDATE = statement('SELECT order_id, id, status, lines, reason FROM inventory.reservations WHERE order_id = $1 FOR UPDATE');
+const INSERT_RESERVATION = statement('INSERT INTO inventory.reservations (order_id, id, status, lines, reason) VALUES ($1, $2, $3, $4::jsonb, $5)');
 
 export type ReserveResult = { ok: true } | { ok: false; reason: 'OUT_OF_STOCK' | 'UNKNOWN_PRODUCT'; productId: string };
 
@@ -16,10 +28,7 @@ export function mergeLines(lines: StockLine[]): StockLine[] {
 export async function reserveStock(tx: EntityManager, lines: StockLine[]): Promise<ReserveResult> {
   const merged = mergeLines(lines);
   const ids = merged.map((l) => l.productId);
-  const rows: { id: string; available: number }[] = await tx.query(
-    'SELECT id, available FROM inventory.products WHERE id = ANY($1) ORDER BY id FOR UPDATE',
-    [ids],
-  );
+  const { rows } = await execute<{ id: string; available: number }>(tx, LOCK_PRODUCTS, [ids]);
   const available = new Map(rows.map((r) => [r.id, r.available]));
   for (const { productId, quantity } of merged) {
     if (!available.has(productId)) return { ok: false, reason: 'UNKNOWN_PRODUCT', productId };
@@ -35,37 +44,19 @@ export async function reserveStock(tx: EntityManager, lines: StockLine[]): Promi
  */
 export async function moveStock(tx: EntityManager, lines: StockLine[], direction: 1 | -1): Promise<void> {
   const merged = mergeLines(lines);
-  await tx.query(
-    `UPDATE inventory.products p
-        SET available = p.available + $3 * l.quantity,
-            reserved = p.reserved - $3 * l.quantity,
-            updated_at = now()
-       FROM unnest($1::text[], $2::int[]) AS l(product_id, quantity)
-      WHERE p.id = l.product_id`,
-    [merged.map((l) => l.productId), merged.map((l) => l.quantity), direction],
-  );
+  await execute(tx, MOVE_STOCK, [merged.map((l) => l.productId), merged.map((l) => l.quantity), direction]);
 }
-
-// The reservation's reads and writes are plain SQL: they run for every saga.
 
 /** The order's reservation, locked until the transaction ends; null if it has none yet. */
 export async function findReservationForUpdate(tx: EntityManager, orderId: string): Promise<Reservation | null> {
-  const rows: Record<string, unknown>[] = await tx.query('SELECT order_id, id, status, lines, reason FROM inventory.reservations WHERE order_id = $1 FOR UPDATE', [
-    orderId,
-  ]);
+  const { rows } = await execute(tx, FIND_RESERVATION_FOR_UPDATE, [orderId]);
   if (rows.length === 0) return null;
   const [r] = rows;
   return Object.assign(new Reservation(), { orderId: r.order_id, id: r.id, status: r.status, lines: r.lines, reason: r.reason });
 }
 
 export async function insertReservation(tx: EntityManager, r: Pick<Reservation, 'orderId' | 'id' | 'status' | 'lines' | 'reason'>): Promise<void> {
-  await tx.query('INSERT INTO inventory.reservations (order_id, id, status, lines, reason) VALUES ($1, $2, $3, $4::jsonb, $5)', [
-    r.orderId,
-    r.id,
-    r.status,
-    JSON.stringify(r.lines),
-    r.reason,
-  ]);
+  await execute(tx, INSERT_RESERVATION, [r.orderId, r.id, r.status, JSON.stringify(r.lines), r.reason]);
 }
 
 export async function insertProduct(tx: EntityManager, product: Pick<Product, 'id' | 'name' | 'price' | 'available'>): Promise<boolean> {

@@ -1,12 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { execute, statement } from '../database/prepared.js';
 import { isShared } from '../database/shared-transaction.js';
 import { beforeCommit } from '../database/transaction-hooks.js';
 import type { Message } from './message.js';
 
 /** Records the inbox rows a batch gathered, from a JSON array ($1); a message applied before makes it fail. */
-const INSERT_GATHERED = `INSERT INTO messaging.inbox (consumer, message_id)
-  SELECT r.consumer, r.message_id FROM jsonb_to_recordset($1::jsonb) AS r(consumer text, message_id text)`;
+const INSERT_GATHERED = statement(`INSERT INTO messaging.inbox (consumer, message_id)
+  SELECT r.consumer, r.message_id FROM jsonb_to_recordset($1::jsonb) AS r(consumer text, message_id text)`);
+
+/** Records one message applied and settles the outbox row that carried it ($3); no row comes back if it was applied before. */
+const APPLY_ONE = statement(`WITH settled AS (
+    -- the delivery is done exactly when the consumer's effects commit
+    UPDATE messaging.outbox SET processed_at = now() WHERE id = $3
+  )
+  INSERT INTO messaging.inbox (consumer, message_id) VALUES ($1, $2)
+  ON CONFLICT DO NOTHING
+  RETURNING 1`);
 
 /** Remembers which messages each consumer has applied, in the consumer's own transaction. */
 @Injectable()
@@ -23,22 +33,13 @@ export class Inbox {
    */
   async markApplied(tx: EntityManager, consumer: string, message: Message): Promise<boolean> {
     if (isShared(tx)) {
-      await beforeCommit(tx, 'inbox', [{ consumer, message_id: message.meta.messageId }], (rows) =>
-        tx.query(INSERT_GATHERED, [JSON.stringify(rows)]),
-      );
+      await beforeCommit(tx, 'inbox', [{ consumer, message_id: message.meta.messageId }], async (rows) => {
+        await execute(tx, INSERT_GATHERED, [JSON.stringify(rows)]);
+      });
       return true;
     }
     const outboxId = message.delivery?.outboxId ?? null;
-    const rows: unknown[] = await tx.query(
-      `WITH settled AS (
-         -- the delivery is done exactly when the consumer's effects commit
-         UPDATE messaging.outbox SET processed_at = now() WHERE id = $3
-       )
-       INSERT INTO messaging.inbox (consumer, message_id) VALUES ($1, $2)
-       ON CONFLICT DO NOTHING -- applied before: no row comes back
-       RETURNING 1`,
-      [consumer, message.meta.messageId, outboxId],
-    );
+    const { rows } = await execute(tx, APPLY_ONE, [consumer, message.meta.messageId, outboxId]);
     if (message.delivery) message.delivery.settled = true;
     return rows.length === 1;
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { execute, statement } from '../database/prepared.js';
 import { afterCommit, beforeCommit } from '../database/transaction-hooks.js';
 import { Command, type Message, type MessageMeta } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
@@ -29,10 +30,10 @@ interface PendingRow extends Omit<OutboxDelivery, 'id'> {
 }
 
 /** Writes the rows a transaction gathered, in one statement, from a JSON array ($1). */
-const INSERT_ROWS = `INSERT INTO messaging.outbox (message_id, consumer, type, payload, meta, attempts, available_at)
+const INSERT_ROWS = statement(`INSERT INTO messaging.outbox (message_id, consumer, type, payload, meta, attempts, available_at)
   SELECT r.message_id, r.consumer, r.type, r.payload, r.meta, r.attempts, now() + r.hold_ms * interval '1 millisecond'
     FROM jsonb_to_recordset($1::jsonb) AS r(message_id uuid, consumer text, type text, payload jsonb, meta jsonb, attempts int, hold_ms int)
-  RETURNING id, message_id, consumer`;
+  RETURNING id, message_id, consumer`);
 
 /**
  * The only way a message leaves a module: written in the caller's transaction, so it is
@@ -74,7 +75,7 @@ export class Outbox {
   }
 
   private async write(tx: EntityManager, rows: PendingRow[]): Promise<void> {
-    const written: { id: string; message_id: string; consumer: string }[] = await tx.query(INSERT_ROWS, [
+    const { rows: written } = await execute<{ id: string; message_id: string; consumer: string }>(tx, INSERT_ROWS, [
       JSON.stringify(rows.map(({ message_id, consumer, type, payload, meta, attempts, hold_ms }) => ({ message_id, consumer, type, payload, meta, attempts, hold_ms }))),
     ]);
     const handed = rows.filter((row) => row.handoff);

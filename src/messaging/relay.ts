@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { execute, statement } from '../database/prepared.js';
 import { sharingTransaction } from '../database/shared-transaction.js';
 import { DeliveryLanes } from './delivery-lanes.js';
 import { DeliveryFailed } from './delivery-failed.js';
@@ -20,8 +21,26 @@ export const OUTBOX_CHANNEL = 'outbox';
 /** While the database is unreachable the relay retries at least this often, so it resumes soon after. */
 const OUTAGE_MAX_BACKOFF_MS = 5_000;
 
+/** Claims up to $1 due rows, leasing them for $2 ms. */
+const CLAIM = statement(`WITH due AS (
+    SELECT id FROM messaging.outbox
+     WHERE processed_at IS NULL   -- still owed
+       AND dead_at IS NULL        -- not given up on
+       AND available_at <= now()  -- new, backoff over, or a dead relay's lease expired
+     ORDER BY available_at, id    -- oldest first
+     LIMIT $1
+     FOR UPDATE SKIP LOCKED       -- rows another relay is claiming now are skipped, not awaited
+  ), claimed AS (
+    UPDATE messaging.outbox o
+       SET available_at = now() + $2 * interval '1 millisecond', -- the lease: hidden until then
+           attempts = o.attempts + 1
+      FROM due WHERE o.id = due.id
+    RETURNING o.id, o.consumer, o.type, o.payload, o.meta, o.attempts
+  )
+  SELECT id, consumer, type, payload, meta, attempts FROM claimed ORDER BY id`);
+
 /** Settles delivered rows: a batch's, or a row whose consumer has no inbox to settle it in its own transaction. */
-const SETTLE = 'UPDATE messaging.outbox SET processed_at = now() WHERE id = ANY($1)';
+const SETTLE = statement('UPDATE messaging.outbox SET processed_at = now() WHERE id = ANY($1)');
 
 /**
  * Delivers outbox rows: claims due rows (or takes the rows this process hands over), queues
@@ -191,26 +210,8 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     for (const id of ids) this.unreleased.delete(id);
   }
 
-  private claim(limit: number): Promise<ClaimedRow[]> {
-    return this.db.query(
-      `WITH due AS (
-         SELECT id FROM messaging.outbox
-          WHERE processed_at IS NULL   -- still owed
-            AND dead_at IS NULL        -- not given up on
-            AND available_at <= now()  -- new, backoff over, or a dead relay's lease expired
-          ORDER BY available_at, id    -- oldest first
-          LIMIT $1
-          FOR UPDATE SKIP LOCKED       -- rows another relay is claiming now are skipped, not awaited
-       ), claimed AS (
-         UPDATE messaging.outbox o
-            SET available_at = now() + $2 * interval '1 millisecond', -- the lease: hidden until then
-                attempts = o.attempts + 1
-           FROM due WHERE o.id = due.id
-         RETURNING o.id, o.consumer, o.type, o.payload, o.meta, o.attempts
-       )
-       SELECT * FROM claimed ORDER BY id`,
-      [limit, this.config.relay.leaseMs],
-    );
+  private async claim(limit: number): Promise<ClaimedRow[]> {
+    return (await execute<ClaimedRow>(this.db, CLAIM, [limit, this.config.relay.leaseMs])).rows;
   }
 
   /**
@@ -228,7 +229,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
               await this.dispatch(row, this.restore(row));
               seconds.push((performance.now() - t0) / 1000);
             }
-            await tx.query(SETTLE, [rows.map((row) => row.id)]);
+            await execute(tx, SETTLE, [rows.map((row) => row.id)]);
             return seconds;
           }),
         );
@@ -256,7 +257,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
       message = this.restore(row);
       await this.dispatch(row, message);
       // A consumer that did not settle the row in its own transaction (no inbox) is settled here.
-      if (!message.delivery!.settled) await this.db.query(SETTLE, [[row.id]]);
+      if (!message.delivery!.settled) await execute(this.db, SETTLE, [[row.id]]);
       this.metrics.relayBatch.observe(1);
       timer({ outcome: 'delivered' });
     } catch (error) {

@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
+import { execute, statement } from '../database/prepared.js';
 import { formatMoney, parseMoney } from '../common/money.js';
 import { SagaEngine } from '../saga/engine/saga-engine.js';
 import { IdempotencyKey } from './idempotency-key.entity.js';
@@ -30,7 +31,7 @@ export interface PlaceOrderResult {
 }
 
 /** The order and its lines in one statement (it runs for every order); the database stamps the times. */
-const INSERT_ORDER = `WITH placed AS (
+const INSERT_ORDER = statement(`WITH placed AS (
     INSERT INTO orders.orders (id, customer_id, status, total_amount, saga_id) VALUES ($1, $2, 'PENDING', $3, $4)
     RETURNING created_at, updated_at
   ), lines AS (
@@ -38,7 +39,10 @@ const INSERT_ORDER = `WITH placed AS (
     SELECT $1, r.line, r.product_id, r.quantity, r.unit_price
       FROM jsonb_to_recordset($5::jsonb) AS r(line int, product_id text, quantity int, unit_price numeric)
   )
-  SELECT created_at, updated_at FROM placed`;
+  SELECT created_at, updated_at FROM placed`);
+
+/** Claims an idempotency key; no row comes back if a request claimed it before. */
+const CLAIM_KEY = statement('INSERT INTO orders.idempotency_keys (key, request_hash) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING 1');
 
 @CommandHandler(PlaceOrder)
 export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrderResult> {
@@ -61,13 +65,14 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrder
       const sagaId = randomUUID();
       const order = Object.assign(new Order(), { id: orderId, customerId: input.customerId, status: 'PENDING', totalAmount: total, failureReason: null, sagaId });
       const rows = items.map((i, line) => Object.assign(new OrderItem(), { orderId, line, productId: i.productId, quantity: i.quantity, unitPrice: i.price }));
-      const [stamps]: { created_at: Date; updated_at: Date }[] = await tx.query(INSERT_ORDER, [
+      const placed = await execute<{ created_at: Date; updated_at: Date }>(tx, INSERT_ORDER, [
         orderId,
         input.customerId,
         total,
         sagaId,
         JSON.stringify(rows.map(({ line, productId, quantity, unitPrice }) => ({ line, product_id: productId, quantity, unit_price: unitPrice }))),
       ]);
+      const [stamps] = placed.rows;
       Object.assign(order, { createdAt: stamps.created_at, updatedAt: stamps.updated_at });
       const lines = items.map(({ productId, quantity }) => ({ productId, quantity }));
       await this.sagas.start(tx, placeOrderSaga, { orderId, customerId: input.customerId, lines, totalAmount: total }, sagaId);
@@ -89,12 +94,8 @@ function hashRequest(request: { customerId: string; items: { productId: string; 
  * replays its answer (or, if it rolled back, claims the key itself).
  */
 async function claimKey(tx: EntityManager, key: string, requestHash: string): Promise<PlaceOrderResult | null> {
-  const claimed: unknown[] = await tx.query(
-    `INSERT INTO orders.idempotency_keys (key, request_hash) VALUES ($1, $2)
-     ON CONFLICT (key) DO NOTHING RETURNING 1`,
-    [key, requestHash],
-  );
-  if (claimed.length === 1) return null;
+  const { rowCount } = await execute(tx, CLAIM_KEY, [key, requestHash]);
+  if (rowCount === 1) return null;
   const earlier = await tx.findOneByOrFail(IdempotencyKey, { key });
   if (earlier.requestHash !== requestHash) {
     throw new OrderError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');

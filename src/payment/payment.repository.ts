@@ -1,14 +1,15 @@
 import type { EntityManager } from 'typeorm';
+import { execute, statement } from '../database/prepared.js';
 import { Payment } from './payment.entity.js';
 
-// Plain SQL: these run once or twice per saga, on the hot path.
+// Prepared statements: these run once or twice per saga, on the hot path.
+
+const FIND_FOR_UPDATE = statement('SELECT id, order_id, customer_id, amount, status, decline_reason FROM payment.payments WHERE order_id = $1 FOR UPDATE');
+const INSERT = statement('INSERT INTO payment.payments (id, order_id, customer_id, amount, status, decline_reason) VALUES ($1, $2, $3, $4, $5, $6)');
 
 /** The order's payment, locked until the transaction ends; null if it has none yet. */
 export async function findPaymentForUpdate(tx: EntityManager, orderId: string): Promise<Payment | null> {
-  const rows: Record<string, unknown>[] = await tx.query(
-    'SELECT id, order_id, customer_id, amount, status, decline_reason FROM payment.payments WHERE order_id = $1 FOR UPDATE',
-    [orderId],
-  );
+  const { rows } = await execute(tx, FIND_FOR_UPDATE, [orderId]);
   if (rows.length === 0) return null;
   const [r] = rows;
   return Object.assign(new Payment(), {
@@ -22,8 +23,5 @@ export async function findPaymentForUpdate(tx: EntityManager, orderId: string): 
 }
 
 export async function insertPayment(tx: EntityManager, p: Pick<Payment, 'id' | 'orderId' | 'customerId' | 'amount' | 'status' | 'declineReason'>): Promise<void> {
-  await tx.query(
-    'INSERT INTO payment.payments (id, order_id, customer_id, amount, status, decline_reason) VALUES ($1, $2, $3, $4, $5, $6)',
-    [p.id, p.orderId, p.customerId, p.amount, p.status, p.declineReason],
-  );
+  await execute(tx, INSERT, [p.id, p.orderId, p.customerId, p.amount, p.status, p.declineReason]);
 }

@@ -12,7 +12,8 @@ import { Outbox } from '../../messaging/outbox.js';
 import { Metrics } from '../../observability/metrics.js';
 import { currentTraceId } from '../../observability/tracing.js';
 import type { SagaDefinition } from './saga-definition.js';
-import { SagaInstance } from './saga-instance.entity.js';
+import type { SagaInstance } from './saga-instance.entity.js';
+import { type HistoryRow, insertSaga, lockDueSaga, lockSaga, saveDecision, type Timer } from './saga-store.js';
 import {
   applyDeadline,
   applyFailure,
@@ -24,26 +25,6 @@ import {
   type SagaState,
   startSaga,
 } from './saga-transition.js';
-
-/** A row of the saga's history, as `INSERT_HISTORY` takes them (a JSON array, $2). */
-interface HistoryRow {
-  step: string;
-  action: string;
-  attempt: number;
-  status: string;
-  message: string | null;
-  message_id: string | null;
-  trace_id: string | null;
-  delay_ms: number;
-  finished: boolean;
-}
-
-/** Adds history rows for saga $1 from the JSON array $2, in one statement. */
-const INSERT_HISTORY = `INSERT INTO saga.saga_steps (saga_id, step, action, attempt, status, message, message_id, trace_id, started_at, finished_at)
-  SELECT $1, r.step, r.action, r.attempt, r.status, r.message, r.message_id, r.trace_id,
-         now() + r.delay_ms * interval '1 millisecond', CASE WHEN r.finished THEN now() END
-    FROM jsonb_to_recordset($2::jsonb)
-      AS r(step text, action text, attempt int, status text, message text, message_id uuid, trace_id text, delay_ms int, finished boolean)`;
 
 /** The consumer name replies to saga commands are addressed to. */
 export const SAGA_CONSUMER = 'saga';
@@ -85,21 +66,7 @@ export class SagaEngine implements OnModuleInit {
     const decision = startSaga(definition, data);
     const deadlineMs = definition.timeoutMs ?? this.config.saga.timeoutMs;
     const { history, delayMs } = await this.sendNext(tx, sagaId, decision, decision.finished, null);
-    const deadline = `now() + interval '${deadlineMs} milliseconds'`;
-    const { state } = decision;
-    // The saga and its history in one statement.
-    await tx.query(
-      `WITH saga AS (
-         INSERT INTO saga.saga_instances (id, type, status, step_index, current_step, data, failure_reason, awaiting_message_id, attempt, last_error, deadline_at, timeout_at)
-         VALUES ($1, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, ${deadline}, ${this.timeoutSql(definition, decision, delayMs, deadline)}))
-       ${INSERT_HISTORY}`,
-      [
-        sagaId,
-        JSON.stringify(history),
-        definition.type,
-        ...stateParams(definition, state),
-      ],
-    );
+    await insertSaga(tx, sagaId, definition, decision.state, history, deadlineMs, this.timer(definition, decision, delayMs, true));
     afterCommit(tx, () => {
       this.metrics.sagasStarted.inc({ type: definition.type });
       this.logTransition(definition.type, sagaId, data, null, decision);
@@ -135,19 +102,14 @@ export class SagaEngine implements OnModuleInit {
   /** Fires a saga's timer if it is due: the step timed out, or the whole saga did. Returns whether it fired. */
   async onTimer(sagaId: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const rows: (SagaRow & { deadline_passed: boolean })[] = await tx.query(
-        `SELECT *, deadline_at <= now() AS deadline_passed FROM saga.saga_instances
-          WHERE id = $1 AND timeout_at <= now()
-          FOR UPDATE SKIP LOCKED -- another instance is firing or advancing it`,
-        [sagaId],
-      );
-      if (rows.length === 0) return false;
-      const saga = fromRow(rows[0]);
+      const due = await lockDueSaga(tx, sagaId);
+      if (!due) return false;
+      const { saga, deadlinePassed } = due;
       const definition = this.definitionOf(saga);
       const state = stateOf(saga);
       const timeoutMs = this.stepTimeoutMs(definition, state);
       const decision =
-        (rows[0].deadline_passed ? applyDeadline(definition, state) : null) ??
+        (deadlinePassed ? applyDeadline(definition, state) : null) ??
         applyFailure(definition, state, { kind: 'TIMEOUT', message: `no reply within ${timeoutMs} ms` }, this.maxAttempts(definition, state));
       const step = definition.steps[state.step].name;
       const action = state.status === 'COMPENSATING' ? 'compensate' : 'execute';
@@ -180,34 +142,10 @@ export class SagaEngine implements OnModuleInit {
     const { state } = decision;
     // Past the point of no return the saga deadline no longer applies.
     const pastNoReturn = isRetriable(definition, state);
-    const [row]: { seconds: number | null }[] = await tx.query(
-      `WITH done AS (
-         UPDATE saga.saga_steps SET status = $3, message = $4, finished_at = now()
-          WHERE saga_id = $1 AND message_id = $5 AND attempt = $6 AND status = 'PENDING' -- not an earlier round's (after a resume)
-         RETURNING greatest(0, extract(epoch FROM finished_at - started_at))::float AS seconds),
-       added AS (${INSERT_HISTORY}),
-       saved AS (
-         UPDATE saga.saga_instances
-            SET status = $7, step_index = $8, current_step = $9, data = $10::jsonb, failure_reason = $11,
-                awaiting_message_id = $12, attempt = $13, last_error = $14, version = version + 1, updated_at = now(),
-                deadline_at = CASE WHEN $15 THEN NULL ELSE deadline_at END,
-                timeout_at = ${this.timeoutSql(definition, decision, delayMs, pastNoReturn ? null : 'deadline_at')}
-          WHERE id = $1)
-       SELECT (SELECT max(seconds) FROM done) AS seconds`,
-      [
-        saga.id,
-        JSON.stringify(history),
-        answered?.status ?? null,
-        answered?.message ?? null,
-        answered ? saga.awaitingMessageId : null,
-        saga.attempt,
-        ...stateParams(definition, state),
-        pastNoReturn,
-      ],
-    );
+    const seconds = await saveDecision(tx, saga, definition, state, history, answered, pastNoReturn, this.timer(definition, decision, delayMs, !pastNoReturn));
     afterCommit(tx, () => {
-      if (answered && row?.seconds != null) {
-        this.metrics.stepDuration.observe({ type: saga.type, step: answered.step, action: answered.action, outcome: answered.status }, row.seconds);
+      if (answered && seconds != null) {
+        this.metrics.stepDuration.observe({ type: saga.type, step: answered.step, action: answered.action, outcome: answered.status }, seconds);
       }
       this.observeTransition(saga, decision);
     });
@@ -268,13 +206,12 @@ export class SagaEngine implements OnModuleInit {
   }
 
   /**
-   * The saga's timer, as SQL: when the awaited reply is due at the latest (after the retry
-   * backoff and the step timeout), or `deadline` (SQL) if sooner while the saga still executes.
+   * The saga's timer: when the awaited reply is due at the latest (after the retry backoff and the
+   * step timeout), or the saga's deadline if sooner while the saga executes and `deadlineApplies`.
    */
-  private timeoutSql(definition: AnyDefinition, decision: Decision<unknown>, delayMs: number, deadline: string | null): string {
-    if (!decision.next) return 'NULL';
-    const stepDue = `now() + interval '${delayMs + this.stepTimeoutMs(definition, decision.state)} milliseconds'`;
-    return deadline === null || !isExecuting(decision.state.status) ? stepDue : `least(${stepDue}, ${deadline})`;
+  private timer(definition: AnyDefinition, decision: Decision<unknown>, delayMs: number, deadlineApplies: boolean): Timer {
+    if (!decision.next) return { inMs: null, capped: false };
+    return { inMs: delayMs + this.stepTimeoutMs(definition, decision.state), capped: deadlineApplies && isExecuting(decision.state.status) };
   }
 
   private stepTimeoutMs(definition: AnyDefinition, state: SagaState<unknown>): number {
@@ -299,37 +236,6 @@ export class SagaEngine implements OnModuleInit {
     if (!definition) throw new Error(`saga type ${saga.type} is not registered`);
     return definition;
   }
-}
-
-type SagaRow = Record<string, unknown>;
-
-/** The saga row's state columns as query parameters, in the order both the insert and the update list them. */
-function stateParams(definition: AnyDefinition, state: SagaState<unknown>): unknown[] {
-  const { status, step, data, failureReason, awaiting, attempt, lastError } = state;
-  return [status, step, definition.steps[step].name, JSON.stringify(data), failureReason, awaiting, attempt, lastError];
-}
-
-/** Reads a saga under a row lock (plain SQL: this runs for every reply). */
-async function lockSaga(tx: EntityManager, id: string): Promise<SagaInstance | null> {
-  const rows: SagaRow[] = await tx.query('SELECT * FROM saga.saga_instances WHERE id = $1 FOR UPDATE', [id]);
-  return rows.length > 0 ? fromRow(rows[0]) : null;
-}
-
-/** Maps a raw `saga_instances` row (snake_case) to the entity. */
-function fromRow(row: SagaRow): SagaInstance {
-  return Object.assign(new SagaInstance(), {
-    id: row.id as string,
-    type: row.type as string,
-    status: row.status as SagaInstance['status'],
-    stepIndex: row.step_index as number,
-    currentStep: row.current_step as string,
-    data: row.data as object,
-    failureReason: row.failure_reason as string | null,
-    awaitingMessageId: row.awaiting_message_id as string | null,
-    attempt: row.attempt as number,
-    lastError: row.last_error as string | null,
-    version: row.version as number,
-  });
 }
 
 function stateOf(saga: SagaInstance): SagaState<unknown> {

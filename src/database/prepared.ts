@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { type DataSource, EntityManager } from 'typeorm';
+
+/**
+ * A statement of the hot path, sent as a named prepared statement: PostgreSQL parses and plans it
+ * once per connection and then only binds and runs it. Planning was about half of the database's
+ * time for these statements, and a prepared statement halves the CPU a simple query costs client
+ * and server together (about 80 → 40 µs at 16 connections on the benchmark machine).
+ *
+ * The text must not vary between calls (everything that varies is a parameter), and it names its
+ * columns rather than `*`, so a later column change cannot change a prepared statement's result.
+ * Behind PgBouncer this needs its prepared-statement support (`max_prepared_statements`, 1.21+).
+ */
+export interface Statement {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** Declares a statement; its name comes from its text, so equal texts share one prepared statement. */
+export function statement(text: string): Statement {
+  return { name: `s_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text };
+}
+
+/**
+ * Runs `statement` in `db`'s transaction when it has one (on that transaction's connection), else
+ * on a pooled connection. Returns the rows and how many rows the statement touched.
+ */
+export async function execute<R extends QueryResultRow = Record<string, unknown>>(
+  db: EntityManager | DataSource,
+  { name, text }: Statement,
+  values: unknown[],
+): Promise<{ rows: R[]; rowCount: number }> {
+  const runner = db instanceof EntityManager ? db.queryRunner : undefined;
+  const client: Pool | PoolClient = runner && !runner.isReleased ? await runner.connect() : poolOf(db);
+  const result = await client.query<R>({ name, text, values });
+  return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+}
+
+/** The `pg` pool under TypeORM's PostgreSQL driver. */
+function poolOf(db: EntityManager | DataSource): Pool {
+  const dataSource = db instanceof EntityManager ? db.dataSource : db;
+  const pool = (dataSource.driver as unknown as { master?: Pool }).master;
+  if (!pool) throw new Error('the database is not connected');
+  return pool;
+}
