@@ -3,6 +3,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { InventoryReserved } from '../src/inventory/inventory.messages.js';
 import { Outbox } from '../src/messaging/outbox.js';
+import { ProcessPayment } from '../src/payment/payment.messages.js';
 import { expectBalanced } from './support/assertions.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -89,5 +90,43 @@ describe('redelivery', () => {
     expect({ ...after, outbox: after.outbox - 1, inbox: after.inbox - 1 }).toEqual(before); // only the late reply's own rows
     const { rows: pending } = await t.sql.query('SELECT count(*)::int AS n FROM messaging.outbox WHERE processed_at IS NULL');
     expect(pending[0].n).toBe(0);
+  });
+});
+
+describe('replies batched together', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { RELAY_ENABLED: 'false' } }); // rows wait in the outbox until drain() claims them
+    await request(t.http).post('/api/v1/products').send({ id: 'batch_beans', name: 'beans', price: '5.00', stock: 10 }).expect(201);
+  });
+  afterAll(() => t?.close());
+
+  it('two replies to one saga in one batch: the second is judged on the state the first left', async () => {
+    const order = (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId: 'batch_beans', quantity: 1, price: '5.00' }] }).expect(201)).body;
+    const { rows: steps } = await t.sql.query(`SELECT message_id FROM saga.saga_steps WHERE saga_id = $1 AND step = 'reserve-inventory'`, [order.sagaId]);
+    const command = steps[0].message_id;
+    // As if the command had been delivered and answered twice: its reply, and a duplicate with an id of its own.
+    await t.sql.query('UPDATE messaging.outbox SET processed_at = now() WHERE message_id = $1', [command]);
+    const replies = ['first', 'second'].map(
+      (reservationId) => new InventoryReserved({ orderId: order.id, reservationId }, { correlationId: order.sagaId, causationId: command, recipient: 'saga' }),
+    );
+    await t.app.get(DataSource).transaction((tx) => t.app.get(Outbox).add(tx, replies));
+    await t.drain();
+
+    // Both went in one batch (one transaction, so one processed_at), and only the first moved the saga on.
+    const { rows: delivered } = await t.sql.query('SELECT DISTINCT processed_at FROM messaging.outbox WHERE message_id = ANY($1)', [replies.map((r) => r.meta.messageId)]);
+    expect(delivered).toHaveLength(1);
+    const { rows: history } = await t.sql.query(`SELECT step, action, attempt, status FROM saga.saga_steps WHERE saga_id = $1 ORDER BY started_at, step`, [order.sagaId]);
+    expect(history).toEqual([
+      { step: 'create-order', action: 'execute', attempt: 1, status: 'SUCCEEDED' },
+      { step: 'reserve-inventory', action: 'execute', attempt: 1, status: 'SUCCEEDED' },
+      { step: 'process-payment', action: 'execute', attempt: 1, status: 'SUCCEEDED' },
+      { step: 'confirm-order', action: 'execute', attempt: 1, status: 'SUCCEEDED' },
+    ]);
+    const { rows: payments } = await t.sql.query(`SELECT count(*)::int AS n FROM messaging.outbox WHERE type = $2 AND meta->>'correlationId' = $1`, [order.sagaId, ProcessPayment.type]);
+    expect(payments[0].n).toBe(1);
+    const { rows: saga } = await t.sql.query('SELECT status FROM saga.saga_instances WHERE id = $1', [order.sagaId]);
+    expect(saga[0].status).toBe('COMPLETED');
   });
 });

@@ -223,10 +223,12 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
       try {
         const timings = await this.db.transaction((tx) =>
           sharingTransaction(tx, async () => {
+            const messages = rows.map((row) => this.restore(row));
+            await this.consumers.batchHook(rows[0].consumer)?.(tx, messages); // a lane's rows share their consumer
             const seconds: number[] = [];
-            for (const row of rows) {
+            for (const [i, row] of rows.entries()) {
               const t0 = performance.now();
-              await this.dispatch(row, this.restore(row));
+              await this.dispatch(row, messages[i]);
               seconds.push((performance.now() - t0) / 1000);
             }
             await execute(tx, SETTLE, [rows.map((row) => row.id)]);

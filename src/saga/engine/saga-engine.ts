@@ -13,7 +13,7 @@ import { Metrics } from '../../observability/metrics.js';
 import { currentTraceId } from '../../observability/tracing.js';
 import type { SagaDefinition } from './saga-definition.js';
 import type { SagaInstance } from './saga-instance.entity.js';
-import { type HistoryRow, insertSaga, lockDueSaga, lockSaga, saveDecision, type Timer } from './saga-store.js';
+import { type HistoryRow, insertSaga, lockDueSaga, lockSaga, lockSagas, saveDecision, type Timer } from './saga-store.js';
 import {
   applyDeadline,
   applyFailure,
@@ -41,6 +41,8 @@ export type ResumeResult = 'RESUMED' | 'NOT_FOUND' | 'NOT_FAILED';
 export class SagaEngine implements OnModuleInit {
   private readonly logger = new Logger(SagaEngine.name);
   private readonly definitions = new Map<string, AnyDefinition>();
+  /** The sagas a batch of replies locked up front, by its transaction; each is handed out once. */
+  private readonly lockedByBatch = new WeakMap<EntityManager, Map<string, SagaInstance>>();
 
   constructor(
     private readonly db: DataSource,
@@ -52,7 +54,10 @@ export class SagaEngine implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.consumers.register(SAGA_CONSUMER, (reply) => this.onReply(reply));
+    this.consumers.register(SAGA_CONSUMER, (reply) => this.onReply(reply), {
+      // One statement locks every saga a batch of replies touches, instead of one per reply.
+      beforeBatch: async (tx, replies) => void this.lockedByBatch.set(tx, await lockSagas(tx, replies.map((r) => r.meta.correlationId))),
+    });
   }
 
   /** Makes a saga type runnable; every module owning a saga registers it at start-up. */
@@ -78,7 +83,7 @@ export class SagaEngine implements OnModuleInit {
   async onReply(reply: Message): Promise<void> {
     await inTransaction(this.db, async (tx) => {
       if (!(await this.inbox.markApplied(tx, SAGA_CONSUMER, reply))) return; // redelivered
-      const saga = await lockSaga(tx, reply.meta.correlationId);
+      const saga = await this.lock(tx, reply.meta.correlationId);
       const stale = reply instanceof DeliveryFailed && reply.data.attempt !== saga?.attempt;
       if (!saga || saga.awaitingMessageId !== reply.meta.causationId || stale) {
         this.logger.warn(`dropped ${reply.type} ${reply.meta.messageId}: saga ${reply.meta.correlationId} is not waiting for it`);
@@ -176,6 +181,18 @@ export class SagaEngine implements OnModuleInit {
     history.push({ step: next.step, action: next.action, attempt: next.attempt, status: 'PENDING', message: null, message_id: command.meta.messageId, trace_id, delay_ms: delayMs, finished: false });
     await this.outbox.add(tx, command, { delayMs });
     return { history, delayMs };
+  }
+
+  /**
+   * The saga under a row lock: as its batch locked it, the first time (the lock is held till the
+   * commit); read again after that, since a decision since then changed it.
+   */
+  private async lock(tx: EntityManager, id: string): Promise<SagaInstance | null> {
+    const locked = this.lockedByBatch.get(tx);
+    const saga = locked?.get(id);
+    if (!saga) return lockSaga(tx, id);
+    locked!.delete(id);
+    return saga;
   }
 
   /** Counts what the decision changed, and logs the saga's transition; runs after the commit. */

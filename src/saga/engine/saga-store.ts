@@ -73,6 +73,8 @@ const COLUMNS = 'id, type, status, step_index, current_step, data, failure_reaso
 
 const LOCK_SAGA = statement(`SELECT ${COLUMNS} FROM saga.saga_instances WHERE id = $1 FOR UPDATE`);
 
+const LOCK_SAGAS = statement(`SELECT ${COLUMNS} FROM saga.saga_instances WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`);
+
 const LOCK_DUE_SAGA = statement(`SELECT ${COLUMNS}, deadline_at <= now() AS deadline_passed FROM saga.saga_instances
   WHERE id = $1 AND timeout_at <= now()
   FOR UPDATE SKIP LOCKED -- another instance is firing or advancing it`);
@@ -83,6 +85,12 @@ type SagaRow = Record<string, unknown>;
 export async function lockSaga(tx: EntityManager, id: string): Promise<SagaInstance | null> {
   const { rows } = await execute<SagaRow>(tx, LOCK_SAGA, [id]);
   return rows.length > 0 ? fromRow(rows[0]) : null;
+}
+
+/** Reads several sagas under row locks, taken in id order (so two batches cannot deadlock); by id. */
+export async function lockSagas(tx: EntityManager, ids: string[]): Promise<Map<string, SagaInstance>> {
+  const { rows } = await execute<SagaRow>(tx, LOCK_SAGAS, [[...new Set(ids)]]);
+  return new Map(rows.map((row) => [row.id as string, fromRow(row)]));
 }
 
 /** Locks a saga whose timer is due, unless another instance holds it; says whether its deadline passed. */
