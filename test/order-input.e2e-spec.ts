@@ -72,6 +72,21 @@ describe('order input: idempotency and validation', () => {
       await expectBalanced(t.sql, { idem_beans: 100 });
     });
 
+    it('a refused order among concurrent ones (which may share a transaction) fails alone and leaves nothing', async () => {
+      await request(t.http).post('/api/v1/orders').set('Idempotency-Key', 'key-among').send(body).expect(201);
+      const before = await footprint(t);
+      const other = { ...body, items: [{ ...body.items[0], quantity: 3 }] };
+      const responses = await Promise.all([
+        ...Array.from({ length: 8 }, (_, i) => request(t.http).post('/api/v1/orders').set('Idempotency-Key', `key-among-${i}`).send({ ...body, customerId: 'cust_among' })),
+        request(t.http).post('/api/v1/orders').set('Idempotency-Key', 'key-among').send(other),
+      ]);
+      expect(responses.map((r) => r.status)).toEqual([...Array(8).fill(201), 422]);
+      const after = await footprint(t);
+      // Eight orders, each with its line, key and saga, and its saga's 6 messages: nothing of the ninth.
+      expect(after).toEqual({ ...before, orders: before.orders + 8, items: before.items + 8, keys: before.keys + 8, sagas: before.sagas + 8, outbox: before.outbox + 48 });
+      await expectBalanced(t.sql, { idem_beans: 100 });
+    });
+
     it('refuses a malformed key', async () => {
       const res = await request(t.http).post('/api/v1/orders').set('Idempotency-Key', 'has spaces').send(body).expect(400);
       expect(res.body.message).toMatch(/Idempotency-Key/);

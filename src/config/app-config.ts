@@ -15,6 +15,8 @@ export interface AppConfig {
   logLevel: string;
   /** Demo rule for the payment module: totals above this (in cents) are declined. */
   paymentDeclineAboveCents: bigint;
+  /** The most orders placed in one transaction when requests arrive together (1: each alone). */
+  orderBatchSize: number;
   relay: {
     enabled: boolean;
     /** Fallback poll when no NOTIFY arrives (delayed retries, a lost LISTEN connection). */
@@ -98,6 +100,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: env.LOG_LEVEL ?? 'info',
     readyMaxBacklogAgeMs: int(env, 'READY_MAX_BACKLOG_AGE_MS', 30_000),
     paymentDeclineAboveCents: parseMoney(env.PAYMENT_DECLINE_ABOVE ?? '500.00'),
+    orderBatchSize: Math.max(1, int(env, 'ORDER_BATCH_SIZE', 16)),
     relay: {
       enabled: env.RELAY_ENABLED !== 'false',
       pollMs: int(env, 'RELAY_POLL_MS', 500),

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { execute, statement } from '../database/prepared.js';
 import { sharingTransaction } from '../database/shared-transaction.js';
-import { DeliveryLanes } from './delivery-lanes.js';
+import { BatchLanes } from '../common/batch-lanes.js';
 import { DeliveryFailed } from './delivery-failed.js';
 import { type Message, restoreMessage } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
@@ -44,7 +44,7 @@ const SETTLE = statement('UPDATE messaging.outbox SET processed_at = now() WHERE
 
 /**
  * Delivers outbox rows: claims due rows (or takes the rows this process hands over), queues
- * them in lanes (see `DeliveryLanes`), and delivers each lane's batch in one transaction that
+ * them in lanes (see `BatchLanes`), and delivers each lane's batch in one transaction that
  * every consumer joins, settling each row there (via the consumer's inbox, or here). If any
  * message of a batch fails, the batch rolls back and its rows go one by one, each in its own
  * transaction, so one failure never undoes the others. When a handler throws:
@@ -61,7 +61,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   private wake?: () => void;
   private listener?: pg.Client;
   /** The rows this relay holds; it claims more only while they are fewer than RELAY_BATCH_SIZE. */
-  private readonly lanes: DeliveryLanes;
+  private readonly lanes: BatchLanes<ClaimedRow>;
   /** Set when a claim was limited by room: the next batch to finish wakes the loop. */
   private roomWanted = false;
   /** Claims under way (rows leased but not yet in `lanes`), so `drain()` can tell when this relay is idle. */
@@ -79,7 +79,9 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.lanes = new DeliveryLanes(config.relay.batchSize, (rows) => this.deliverBatch(rows), () => this.onBatchDone());
+    // A lane per command type, and per consumer for events and replies.
+    const laneOf = (row: ClaimedRow) => (row.consumer === COMMAND_BUS_CONSUMER ? `command:${row.type}` : row.consumer);
+    this.lanes = new BatchLanes(config.relay.batchSize, laneOf, (rows) => this.deliverBatch(rows), () => this.onBatchDone());
   }
 
   onApplicationBootstrap(): void {

@@ -1,7 +1,10 @@
+import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { execute, statement } from '../database/prepared.js';
+import { TransactionBatcher } from '../database/transaction-batcher.js';
 import { formatMoney, parseMoney } from '../common/money.js';
 import { SagaEngine } from '../saga/engine/saga-engine.js';
 import { IdempotencyKey } from './idempotency-key.entity.js';
@@ -46,17 +49,26 @@ const CLAIM_KEY = statement('INSERT INTO orders.idempotency_keys (key, request_h
 
 @CommandHandler(PlaceOrder)
 export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrderResult> {
-  constructor(
-    private readonly db: DataSource,
-    private readonly sagas: SagaEngine,
-  ) {}
+  /** Concurrent orders share a transaction (see `TransactionBatcher`). */
+  private readonly batcher: TransactionBatcher;
 
-  /** Writes the order, its saga and the saga's first command in one transaction. */
+  constructor(
+    db: DataSource,
+    private readonly sagas: SagaEngine,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.batcher = new TransactionBatcher(db, config.orderBatchSize);
+  }
+
+  /**
+   * Writes the order, its saga and the saga's first command in one transaction, which orders
+   * placed at the same time share; run again alone if another order of its batch fails.
+   */
   execute({ input, idempotencyKey }: PlaceOrder): Promise<PlaceOrderResult> {
     const items = input.items.map((i) => ({ productId: i.productId, quantity: i.quantity, price: formatMoney(parseMoney(i.price)) }));
     const total = formatMoney(items.reduce((sum, i) => sum + BigInt(i.quantity) * parseMoney(i.price), 0n));
     const requestHash = hashRequest({ customerId: input.customerId, items });
-    return this.db.transaction(async (tx) => {
+    return this.batcher.run(async (tx) => {
       if (idempotencyKey) {
         const earlier = await claimKey(tx, idempotencyKey, requestHash);
         if (earlier) return earlier;
