@@ -30,6 +30,7 @@ describe('benchmark smoke run', () => {
     expect(report.sustained).toMatchObject({ seconds: 3, consistent: true, owedAtEnd: 0 });
     expect(report.sustained.samples.length).toBeGreaterThanOrEqual(2);
     expect(report.sustained.rssEndMiB).toBeGreaterThan(0);
+    expect(Number.isFinite(report.sustained.rssPeakGrowth) && Number.isFinite(report.sustained.rssFloorGrowth)).toBe(true);
     const markdown = readFileSync(join(out, 'latest.md'), 'utf8');
     expect(markdown).toContain('| project / baseline | 8 |');
     expect(markdown).toContain('Sustained: the project at c=16 for 3 s');

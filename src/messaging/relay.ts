@@ -1,46 +1,23 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { execute, statement } from '../database/prepared.js';
+import { execute } from '../database/prepared.js';
 import { sharingTransaction } from '../database/shared-transaction.js';
 import { BatchLanes } from '../common/batch-lanes.js';
 import { DeliveryFailed } from './delivery-failed.js';
 import { type Message, restoreMessage } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
 import { Outbox, type OutboxDelivery } from './outbox.js';
+import { OutboxListener } from './outbox-listener.js';
+import { CLAIM, RELEASE, RESCHEDULE, SETTLE, SETTLE_FAILED } from './relay-statements.js';
 import { Metrics } from '../observability/metrics.js';
 import { contextFrom, inSpan, SpanKind } from '../observability/tracing.js';
 
 type ClaimedRow = OutboxDelivery;
 
-/** The channel the outbox trigger notifies on every insert. */
-export const OUTBOX_CHANNEL = 'outbox';
-
 /** While the database is unreachable the relay retries at least this often, so it resumes soon after. */
 const OUTAGE_MAX_BACKOFF_MS = 5_000;
-
-/** Claims up to $1 due rows, leasing them for $2 ms. */
-const CLAIM = statement(`WITH due AS (
-    SELECT id FROM messaging.outbox
-     WHERE processed_at IS NULL   -- still owed
-       AND dead_at IS NULL        -- not given up on
-       AND available_at <= now()  -- new, backoff over, or a dead relay's lease expired
-     ORDER BY available_at, id    -- oldest first
-     LIMIT $1
-     FOR UPDATE SKIP LOCKED       -- rows another relay is claiming now are skipped, not awaited
-  ), claimed AS (
-    UPDATE messaging.outbox o
-       SET available_at = now() + $2 * interval '1 millisecond', -- the lease: hidden until then
-           attempts = o.attempts + 1
-      FROM due WHERE o.id = due.id
-    RETURNING o.id, o.consumer, o.type, o.payload, o.meta, o.attempts
-  )
-  SELECT id, consumer, type, payload, meta, attempts FROM claimed ORDER BY id`);
-
-/** Settles delivered rows: a batch's, or a row whose consumer has no inbox to settle it in its own transaction. */
-const SETTLE = statement('UPDATE messaging.outbox SET processed_at = now() WHERE id = ANY($1)');
 
 /**
  * Delivers outbox rows: claims due rows (or takes the rows this process hands over), queues
@@ -59,7 +36,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
-  private listener?: pg.Client;
+  private readonly listener: OutboxListener;
   /** The rows this relay holds; it claims more only while they are fewer than RELAY_BATCH_SIZE. */
   private readonly lanes: BatchLanes<ClaimedRow>;
   /** Set when a claim was limited by room: the next batch to finish wakes the loop. */
@@ -81,6 +58,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   ) {
     // A lane per command type, and per consumer for events and replies.
     const laneOf = (row: ClaimedRow) => (row.consumer === COMMAND_BUS_CONSUMER ? `command:${row.type}` : row.consumer);
+    this.listener = new OutboxListener(config.databaseUrl, config.relay.pollMs, () => this.wake?.());
     this.lanes = new BatchLanes(config.relay.batchSize, laneOf, (rows) => this.deliverBatch(rows), () => this.onBatchDone());
   }
 
@@ -97,7 +75,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     if (this.running) return;
     this.running = true;
     this.outbox.setHandoff({ leaseMs: this.config.relay.leaseMs, accept: (rows) => this.accept(rows) });
-    void this.listen();
+    this.listener.start();
     this.loop = this.run();
   }
 
@@ -110,8 +88,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     await this.loop;
     await this.release(this.lanes.takeQueued());
     await this.lanes.settled();
-    await this.listener?.end().catch(() => undefined);
-    this.listener = undefined;
+    await this.listener.stop();
     this.logger.log(`relay stopped in ${Date.now() - t0} ms`);
   }
 
@@ -192,9 +169,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   /** Makes rows this relay holds but will not deliver due again now, for any relay. */
   private async release(rows: ClaimedRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.db
-      .query('UPDATE messaging.outbox SET available_at = now() WHERE id = ANY($1) AND processed_at IS NULL', [rows.map((row) => row.id)])
-      .catch((error: unknown) => this.logger.warn(`could not release rows (their lease expires instead): ${String(error)}`));
+    await execute(this.db, RELEASE, [rows.map((row) => row.id)]).catch((error: unknown) => this.logger.warn(`could not release rows (their lease expires instead): ${String(error)}`));
   }
 
   /** Room again after a claim found none, or filled it: claim more. (New rows come by hand-over or NOTIFY.) */
@@ -208,7 +183,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   private async releaseUnreleased(): Promise<void> {
     if (this.unreleased.size === 0) return;
     const ids = [...this.unreleased];
-    await this.db.query('UPDATE messaging.outbox SET available_at = now() WHERE id = ANY($1) AND processed_at IS NULL', [ids]);
+    await execute(this.db, RELEASE, [ids]);
     for (const id of ids) this.unreleased.delete(id);
   }
 
@@ -297,12 +272,8 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   private async reportFailure(row: ClaimedRow, command: Message, reason: string): Promise<void> {
     try {
       await this.db.transaction(async (tx) => {
-        const settled: unknown[] = await tx.query(
-          `UPDATE messaging.outbox SET processed_at = now(), last_error = $2
-            WHERE id = $1 AND processed_at IS NULL RETURNING 1`,
-          [row.id, reason.slice(0, 2000)],
-        );
-        if (settled.length === 0) return; // another relay got there first (an expired lease)
+        const { rowCount } = await execute(tx, SETTLE_FAILED, [row.id, reason.slice(0, 2000)]);
+        if (rowCount === 0) return; // another relay got there first (an expired lease)
         const failure = new DeliveryFailed({ type: row.type, attempt: command.meta.attempt ?? 1, error: reason }).causedBy(command);
         await this.outbox.add(tx, failure);
       });
@@ -317,40 +288,9 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     const backoff = Math.min(this.config.relay.maxBackoffMs, 100 * 2 ** Math.min(row.attempts, 20));
     const delay = Math.round(backoff / 2 + Math.random() * (backoff / 2));
     if (dead) this.logger.error(`${row.type} #${row.id} to ${row.consumer} is dead-lettered after ${row.attempts} attempts: ${reason}`);
-    await this.db
-      .query(
-        `UPDATE messaging.outbox
-            SET available_at = now() + $2 * interval '1 millisecond', last_error = $3,
-                dead_at = CASE WHEN $4 THEN now() END
-          WHERE id = $1 AND processed_at IS NULL`,
-        [row.id, delay, reason.slice(0, 2000), dead],
-      )
-      .catch((e: unknown) => {
+    await execute(this.db, RESCHEDULE, [row.id, delay, reason.slice(0, 2000), dead]).catch((e: unknown) => {
         this.logger.warn(`could not reschedule #${row.id} (released on the next claim): ${String(e)}`);
         this.unreleased.add(row.id);
       });
-  }
-
-  /** LISTEN on a connection of its own; on error it reconnects, and polling covers the gap. */
-  private async listen(): Promise<void> {
-    if (!this.running) return;
-    const client = new pg.Client({ connectionString: this.config.databaseUrl });
-    client.on('notification', () => this.wake?.());
-    client.on('error', (error) => {
-      if (!this.running) return; // shutting down: the database may go first
-      this.logger.warn(`LISTEN connection lost: ${error.message}`);
-      client.end().catch(() => undefined);
-      if (this.listener === client) setTimeout(() => void this.listen(), this.config.relay.pollMs);
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      this.listener = client;
-      if (!this.running) await client.end();
-    } catch (error) {
-      this.logger.warn(`LISTEN failed, polling only: ${String(error)}`);
-      await client.end().catch(() => undefined);
-      if (this.running) setTimeout(() => void this.listen(), this.config.relay.pollMs * 4);
-    }
   }
 }

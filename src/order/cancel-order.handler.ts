@@ -1,8 +1,8 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { Participant } from '../messaging/participant.js';
 import { ORDER_CONSUMER } from './confirm-order.handler.js';
-import { Order } from './order.entity.js';
 import { CancelOrder, OrderCancelled } from './order.messages.js';
+import { settleOrder } from './settle-order.js';
 
 @CommandHandler(CancelOrder)
 export class CancelOrderHandler implements ICommandHandler<CancelOrder, OrderCancelled> {
@@ -12,7 +12,7 @@ export class CancelOrderHandler implements ICommandHandler<CancelOrder, OrderCan
   execute(cmd: CancelOrder): Promise<OrderCancelled> {
     const { orderId, reason } = cmd.data;
     return this.participant.answer(ORDER_CONSUMER, cmd, async (tx) => {
-      await tx.update(Order, { id: orderId, status: 'PENDING' }, { status: 'CANCELLED', failureReason: reason });
+      await settleOrder(tx, orderId, 'CANCELLED', reason);
       return new OrderCancelled({ orderId, reason });
     });
   }

@@ -1,9 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { execute, statement } from '../database/prepared.js';
 import { Participant } from '../messaging/participant.js';
 import { ConfirmOrder, OrderConfirmed } from './order.messages.js';
-
-const CONFIRM = statement(`UPDATE orders.orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1 AND status = 'PENDING'`);
+import { settleOrder } from './settle-order.js';
 
 export const ORDER_CONSUMER = 'order';
 
@@ -14,7 +12,7 @@ export class ConfirmOrderHandler implements ICommandHandler<ConfirmOrder, OrderC
   execute(cmd: ConfirmOrder): Promise<OrderConfirmed> {
     const { orderId } = cmd.data;
     return this.participant.answer(ORDER_CONSUMER, cmd, async (tx) => {
-      await execute(tx, CONFIRM, [orderId]);
+      await settleOrder(tx, orderId, 'CONFIRMED');
       return new OrderConfirmed({ orderId });
     });
   }
