@@ -75,6 +75,11 @@ export async function startEmbeddedPostgres({ dataDir, persistent = true, settin
   chmodSync(parent, 0o755);
   await stopOrphan(dir);
   const port = await freePort();
+  // Clients connect through a Unix socket in the data dir (its default directory may not be
+  // writable): on this path a statement costs the client about a third less CPU than over TCP on
+  // loopback, where each write also runs the receiving end's TCP stack. TCP stays open for tools.
+  // A socket path is limited to 107 bytes; a data dir too deep for one gets TCP only.
+  const socketDir = `${dir}/.s.PGSQL.${port}`.length <= 100 ? dir : '';
   const logs = [];
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
@@ -83,9 +88,9 @@ export async function startEmbeddedPostgres({ dataDir, persistent = true, settin
     password: 'postgres',
     persistent,
     createPostgresUser: userInfo().uid === 0,
-    // No Unix socket (its default directory may not be writable); TCP on loopback only.
     postgresFlags: [
-      ...['unix_socket_directories=', 'listen_addresses=127.0.0.1'],
+      `unix_socket_directories=${socketDir}`,
+      'listen_addresses=127.0.0.1',
       ...Object.entries(settings).map(([name, value]) => `${name}=${value}`),
     ].flatMap((setting) => ['-c', setting]),
     onLog: (line) => logs.push(String(line)),
@@ -103,7 +108,8 @@ export async function startEmbeddedPostgres({ dataDir, persistent = true, settin
     throw new Error(`${reason}\n${logs.slice(-20).join('')}`);
   }
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    // pg reads `host` from the query: a directory there means its Unix socket.
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres${socketDir ? `?host=${encodeURIComponent(socketDir)}` : ''}`,
     stop: () => pg.stop(),
   };
 }

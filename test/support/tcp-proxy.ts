@@ -48,11 +48,12 @@ export class TcpProxy {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
-  /** `url` with its host and port replaced by the proxy's. */
+  /** `url` with its host and port replaced by the proxy's (and no Unix socket, which would bypass it). */
   static via(url: string, proxy: TcpProxy): string {
     const u = new URL(url);
     u.hostname = '127.0.0.1';
     u.port = String(proxy.port);
+    u.searchParams.delete('host');
     return u.toString();
   }
 }
