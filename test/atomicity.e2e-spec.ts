@@ -52,4 +52,27 @@ describe('placing an order is one transaction', () => {
     }
     expect(await count()).toEqual(before);
   });
+
+  it('a failure of the outbox write, sent together with the COMMIT, fails the request and leaves nothing behind', async () => {
+    const count = async () =>
+      (await t.sql.query(
+        `SELECT (SELECT count(*) FROM orders.orders)::int AS orders, (SELECT count(*) FROM saga.saga_instances)::int AS sagas,
+                (SELECT count(*) FROM messaging.outbox)::int AS outbox, (SELECT count(*) FROM orders.idempotency_keys)::int AS keys`,
+      )).rows[0];
+    const before = await count();
+    // The outbox rows are the transaction's last write, pipelined with its COMMIT.
+    await t.sql.query(`
+      CREATE FUNCTION messaging.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;
+      CREATE TRIGGER refuse BEFORE INSERT ON messaging.outbox FOR EACH ROW EXECUTE FUNCTION messaging.refuse();`);
+    try {
+      await request(t.http)
+        .post('/api/v1/orders')
+        .set('Idempotency-Key', 'atom-2')
+        .send({ customerId: 'c', items: [{ productId: 'atom_beans', quantity: 1, price: '5.00' }] })
+        .expect(500);
+    } finally {
+      await t.sql.query('DROP TRIGGER refuse ON messaging.outbox; DROP FUNCTION messaging.refuse()');
+    }
+    expect(await count()).toEqual(before);
+  });
 });

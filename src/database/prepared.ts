@@ -25,16 +25,22 @@ export function statement(text: string): Statement {
 /**
  * Runs `statement` in `db`'s transaction when it has one (on that transaction's connection), else
  * on a pooled connection. Returns the rows and how many rows the statement touched.
+ *
+ * On a connected transaction the statement is queued on the connection before this returns, so
+ * what is called next (a COMMIT, say) runs after it: `beforeCommit` relies on that to send a
+ * transaction's last writes and its COMMIT without waiting in between.
  */
-export async function execute<R extends QueryResultRow = Record<string, unknown>>(
+export function execute<R extends QueryResultRow = Record<string, unknown>>(
   db: EntityManager | DataSource,
   { name, text }: Statement,
   values: unknown[],
 ): Promise<{ rows: R[]; rowCount: number }> {
+  const send = (client: Pool | PoolClient) =>
+    client.query<R>({ name, text, values }).then((result) => ({ rows: result.rows, rowCount: result.rowCount ?? 0 }));
   const runner = db instanceof EntityManager ? db.queryRunner : undefined;
-  const client: Pool | PoolClient = runner && !runner.isReleased ? await runner.connect() : poolOf(db);
-  const result = await client.query<R>({ name, text, values });
-  return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  if (!runner || runner.isReleased) return Promise.resolve().then(() => send(poolOf(db)));
+  const connection = (runner as unknown as { databaseConnection?: PoolClient }).databaseConnection;
+  return connection ? send(connection) : runner.connect().then(send);
 }
 
 /** The `pg` pool under TypeORM's PostgreSQL driver. */

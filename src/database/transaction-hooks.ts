@@ -8,6 +8,7 @@ import {
 
 const AFTER = 'afterCommit';
 const BEFORE = 'beforeCommit';
+const FLUSHES = 'flushes';
 
 /**
  * Runs `effect` once `tx` commits, and never if it rolls back: for what must only count what
@@ -29,6 +30,11 @@ interface Gathered {
  * at once (the `flush` of the first call), so that what a transaction adds along the way is
  * written in one statement; a failing flush rolls the transaction back. Outside a transaction
  * it flushes at once.
+ *
+ * The COMMIT is sent right behind the flushes, without waiting for their results (one round
+ * trip, not two; the connection pipelines them), so `flush` must send its statement with
+ * `execute` before its first `await`. A flush that fails aborts the transaction, PostgreSQL then
+ * answers the COMMIT with a rollback, and the commit throws the flush's error.
  */
 export async function beforeCommit<T>(tx: EntityManager, key: string, items: T[], flush: (items: T[]) => Promise<void>): Promise<void> {
   const runner = tx.queryRunner;
@@ -42,20 +48,29 @@ export async function beforeCommit<T>(tx: EntityManager, key: string, items: T[]
 /** Fires the hooks queued by `beforeCommit` and `afterCommit`; registered with every DataSource. */
 @EventSubscriber()
 export class TransactionHooksSubscriber implements EntitySubscriberInterface {
-  async beforeTransactionCommit({ queryRunner }: TransactionCommitEvent): Promise<void> {
+  beforeTransactionCommit({ queryRunner }: TransactionCommitEvent): void {
     const gathered = queryRunner.data[BEFORE] as Map<string, Gathered> | undefined;
     delete queryRunner.data[BEFORE];
-    for (const { items, flush } of gathered?.values() ?? []) await flush(items);
+    if (!gathered) return;
+    // Sent now, in order, ahead of the COMMIT; their outcome is read once the COMMIT has answered.
+    const flushes = [...gathered.values()].map(({ items, flush }) => flush(items));
+    queryRunner.data[FLUSHES] = Promise.allSettled(flushes);
   }
 
-  afterTransactionCommit({ queryRunner }: TransactionCommitEvent): void {
+  async afterTransactionCommit({ queryRunner }: TransactionCommitEvent): Promise<void> {
+    const flushes = queryRunner.data[FLUSHES] as Promise<PromiseSettledResult<void>[]> | undefined;
     const effects = (queryRunner.data[AFTER] as (() => void)[] | undefined) ?? [];
+    delete queryRunner.data[FLUSHES];
     delete queryRunner.data[AFTER];
+    const failed = (await flushes)?.find((outcome) => outcome.status === 'rejected');
+    // The COMMIT of an aborted transaction rolls it back without an error: nothing happened.
+    if (failed) throw failed.reason;
     for (const effect of effects) effect();
   }
 
   afterTransactionRollback({ queryRunner }: TransactionRollbackEvent): void {
     delete queryRunner.data[BEFORE];
+    delete queryRunner.data[FLUSHES];
     delete queryRunner.data[AFTER];
   }
 }
