@@ -28,51 +28,44 @@ describe('placing an order is one transaction', () => {
     });
   });
 
-  it('a failure anywhere in it leaves nothing behind: no order, no saga, no message, no key', async () => {
-    const count = async () =>
-      (await t.sql.query(
-        `SELECT (SELECT count(*) FROM orders.orders)::int AS orders, (SELECT count(*) FROM orders.order_items)::int AS items,
-                (SELECT count(*) FROM saga.saga_instances)::int AS sagas, (SELECT count(*) FROM messaging.outbox)::int AS outbox,
-                (SELECT count(*) FROM orders.idempotency_keys)::int AS keys`,
-      )).rows[0];
-    const before = await count();
-    // Make the saga's insert fail, after the order rows were written in the same transaction.
+  /** Every row an order writes, counted. */
+  const count = async () =>
+    (await t.sql.query(
+      `SELECT (SELECT count(*) FROM orders.orders)::int AS orders, (SELECT count(*) FROM orders.order_items)::int AS items,
+              (SELECT count(*) FROM saga.saga_instances)::int AS sagas, (SELECT count(*) FROM messaging.outbox)::int AS outbox,
+              (SELECT count(*) FROM orders.idempotency_keys)::int AS keys`,
+    )).rows[0];
+
+  /** Places an order while a trigger refuses every insert into `table` (schema-qualified); answers the response. */
+  async function placeRefusedBy(table: string, idempotencyKey: string) {
+    const [schema] = table.split('.');
     await t.sql.query(`
-      CREATE FUNCTION saga.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;
-      CREATE TRIGGER refuse BEFORE INSERT ON saga.saga_instances FOR EACH ROW EXECUTE FUNCTION saga.refuse();`);
+      CREATE FUNCTION ${schema}.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;
+      CREATE TRIGGER refuse BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${schema}.refuse();`);
     try {
-      const res = await request(t.http)
+      return await request(t.http)
         .post('/api/v1/orders')
-        .set('Idempotency-Key', 'atom-1')
-        .send({ customerId: 'c', items: [{ productId: 'atom_beans', quantity: 1, price: '5.00' }] })
-        .expect(500);
-      expect(res.body).toEqual({ statusCode: 500, code: 'INTERNAL', message: 'Internal server error', correlationId: expect.any(String) });
+        .set('Idempotency-Key', idempotencyKey)
+        .send({ customerId: 'c', items: [{ productId: 'atom_beans', quantity: 1, price: '5.00' }] });
     } finally {
-      await t.sql.query('DROP TRIGGER refuse ON saga.saga_instances; DROP FUNCTION saga.refuse()');
+      await t.sql.query(`DROP TRIGGER refuse ON ${table}; DROP FUNCTION ${schema}.refuse()`);
     }
+  }
+
+  it('a failure anywhere in it leaves nothing behind: no order, no saga, no message, no key', async () => {
+    const before = await count();
+    // The saga's insert fails after the order rows were written in the same transaction.
+    const res = await placeRefusedBy('saga.saga_instances', 'atom-1');
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ statusCode: 500, code: 'INTERNAL', message: 'Internal server error', correlationId: expect.any(String) });
     expect(await count()).toEqual(before);
   });
 
   it('a failure of the outbox write, sent together with the COMMIT, fails the request and leaves nothing behind', async () => {
-    const count = async () =>
-      (await t.sql.query(
-        `SELECT (SELECT count(*) FROM orders.orders)::int AS orders, (SELECT count(*) FROM saga.saga_instances)::int AS sagas,
-                (SELECT count(*) FROM messaging.outbox)::int AS outbox, (SELECT count(*) FROM orders.idempotency_keys)::int AS keys`,
-      )).rows[0];
     const before = await count();
     // The outbox rows are the transaction's last write, pipelined with its COMMIT.
-    await t.sql.query(`
-      CREATE FUNCTION messaging.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;
-      CREATE TRIGGER refuse BEFORE INSERT ON messaging.outbox FOR EACH ROW EXECUTE FUNCTION messaging.refuse();`);
-    try {
-      await request(t.http)
-        .post('/api/v1/orders')
-        .set('Idempotency-Key', 'atom-2')
-        .send({ customerId: 'c', items: [{ productId: 'atom_beans', quantity: 1, price: '5.00' }] })
-        .expect(500);
-    } finally {
-      await t.sql.query('DROP TRIGGER refuse ON messaging.outbox; DROP FUNCTION messaging.refuse()');
-    }
+    const res = await placeRefusedBy('messaging.outbox', 'atom-2');
+    expect(res.status).toBe(500);
     expect(await count()).toEqual(before);
   });
 });
