@@ -12,9 +12,10 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrations,
     subscribers: [TransactionHooksSubscriber],
     migrationsTransactionMode: 'each',
-    // Each relay delivery and each request holds at most one connection at a time. Pipelined:
-    // a statement is sent without waiting for the one before to answer, so a transaction's last
-    // writes and its COMMIT travel together (see `beforeCommit`).
-    extra: { max: 20, pipeline: true },
+    // Each relay delivery and each request holds at most one connection at a time. Not pg's
+    // pipeline mode: with it, a transaction whose connection was killed (pg_terminate_backend)
+    // could hang instead of failing (test/connection-loss.e2e-spec.ts); `beforeCommit` still
+    // queues the COMMIT behind the last writes without a JavaScript round trip in between.
+    extra: { max: 20 },
   };
 }
