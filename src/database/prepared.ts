@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import { type DataSource, EntityManager } from 'typeorm';
+import { type DataSource, EntityManager, QueryRunnerAlreadyReleasedError } from 'typeorm';
 
 /**
  * A statement of the hot path, sent as a named prepared statement: PostgreSQL parses and plans it
@@ -38,7 +38,11 @@ export function execute<R extends QueryResultRow = Record<string, unknown>>(
   const send = (client: Pool | PoolClient) =>
     client.query<R>({ name, text, values }).then((result) => ({ rows: result.rows, rowCount: result.rowCount ?? 0 }));
   const runner = db instanceof EntityManager ? db.queryRunner : undefined;
-  if (!runner || runner.isReleased) return Promise.resolve().then(() => send(poolOf(db)));
+  if (!runner) return Promise.resolve().then(() => send(poolOf(db)));
+  // Released: its connection was lost (TypeORM releases a runner whose connection errs) or it
+  // ended. A pooled connection instead would run the statement outside the transaction and
+  // commit it alone, so it fails as the transaction's own query would.
+  if (runner.isReleased) return Promise.reject(new QueryRunnerAlreadyReleasedError());
   const connection = (runner as unknown as { databaseConnection?: PoolClient }).databaseConnection;
   return connection ? send(connection) : runner.connect().then(send);
 }
