@@ -12,10 +12,9 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrations,
     subscribers: [TransactionHooksSubscriber],
     migrationsTransactionMode: 'each',
-    // Each relay delivery and each request holds at most one connection at a time. Not pg's
-    // pipeline mode: with it, a transaction whose connection was killed (pg_terminate_backend)
-    // could hang instead of failing (test/connection-loss.e2e-spec.ts); `beforeCommit` still
-    // queues the COMMIT behind the last writes without a JavaScript round trip in between.
-    extra: { max: 20 },
+    // Each relay delivery and each request holds at most one connection at a time. Pipeline
+    // mode: a statement queued behind another is sent at once, not when the first has answered,
+    // so `beforeCommit`'s last writes and the COMMIT go out together (one round trip, not two).
+    extra: { max: 20, pipeline: true },
   };
 }
