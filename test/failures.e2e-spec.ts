@@ -225,3 +225,79 @@ describe('fault injection from the environment', () => {
     await expectBalanced(t.sql, { flaky_beans: 1000 });
   });
 });
+
+describe('late replies', () => {
+  let t: TestApp;
+  let faults: FaultInjector;
+  const stock = { late_beans: 100, late_grinder: 20 };
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: {
+        SAGA_RETRY_ATTEMPTS: '5',
+        SAGA_RETRY_DELAY_MS: '20',
+        SAGA_COMPENSATION_ATTEMPTS: '2',
+        SAGA_STEP_TIMEOUT_MS: '400',
+        SAGA_TIMER_POLL_MS: '50',
+        RELAY_POLL_MS: '50',
+      },
+    });
+    faults = t.app.get(FaultInjector);
+    await request(t.http).post('/api/v1/products').send({ id: 'late_beans', name: 'beans', price: '5.00', stock: 100 }).expect(201);
+    await request(t.http).post('/api/v1/products').send({ id: 'late_grinder', name: 'grinder', price: '400.00', stock: 20 }).expect(201);
+  });
+  afterEach(() => faults.clear());
+  afterAll(() => t?.close());
+
+  const place = async (productId: string, quantity: number, price: string) =>
+    (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId, quantity, price }] }).expect(201)).body;
+  const sagaOf = async (id: string) => (await request(t.http).get(`/api/v1/sagas/${id}`).expect(200)).body;
+  /** The saga's status as stored, read without waiting for the relay (a slow delivery is in flight). */
+  const statusOf = async (id: string) => (await t.sql.query('SELECT status FROM saga.saga_instances WHERE id = $1', [id])).rows[0].status as string;
+
+  it('a success that comes after its step timed out, while the retry is awaited, is accepted: one charge, COMPLETED', async () => {
+    // Every attempt takes 600 ms against a 400 ms timeout: only a late reply can finish the step.
+    faults.setLatency('payment.ProcessPayment', 600);
+    const order = await place('late_beans', 1, '5.00');
+    await waitFor('the saga to complete', async () => ((await statusOf(order.sagaId)) === 'COMPLETED' ? true : undefined));
+    const history = (await sagaOf(order.sagaId)).history as HistoryRow[];
+    const payment = history.filter((h) => h.step === 'process-payment');
+    expect(payment.length).toBeGreaterThanOrEqual(2);
+    expect(payment.slice(0, -1).every((h) => h.status === 'FAILED' && h.message === 'TIMEOUT: no reply within 400 ms')).toBe(true);
+    expect(payment.at(-1)).toMatchObject({ status: 'SUCCEEDED', message: 'payment.PaymentCaptured' });
+    expect(steps(history).at(-1)).toBe('confirm-order/execute#1:SUCCEEDED');
+    // Every attempt carried one message id; the participant applied it once, and once only replied.
+    const { rows: ids } = await t.sql.query(`SELECT DISTINCT message_id::text AS id FROM saga.saga_steps WHERE saga_id = $1 AND step = 'process-payment'`, [order.sagaId]);
+    expect(ids).toHaveLength(1);
+    const { rows: applied } = await t.sql.query(`SELECT count(*)::int AS n FROM messaging.inbox WHERE consumer = 'payment' AND message_id = $1`, [ids[0].id]);
+    expect(applied).toEqual([{ n: 1 }]);
+    const { rows: replies } = await t.sql.query(`SELECT count(*)::int AS n FROM messaging.outbox WHERE type = 'payment.PaymentCaptured' AND meta->>'causationId' = $1`, [ids[0].id]);
+    expect(replies).toEqual([{ n: 1 }]);
+    const { rows: payments } = await t.sql.query('SELECT status FROM payment.payments WHERE order_id = $1', [order.id]);
+    expect(payments).toEqual([{ status: 'CAPTURED' }]);
+    await t.drain();
+    expect(await statusOf(order.sagaId)).toBe('COMPLETED');
+    await expectBalanced(t.sql, stock);
+  });
+
+  it('a FAILED saga whose awaited compensation succeeds late resumes by itself and ends COMPENSATED', async () => {
+    // Declined, so the reservation is released; each release takes 2 s against a 400 ms timeout,
+    // and two attempts are allowed: the saga is FAILED before the first release answers.
+    faults.setLatency('inventory.ReleaseInventory', 2000);
+    const order = await place('late_grinder', 2, '400.00');
+    await waitFor('the saga to fail', async () => ((await statusOf(order.sagaId)) === 'FAILED' ? true : undefined));
+    expect((await request(t.http).get('/api/v1/products/late_grinder')).body.reserved).toBe(2);
+
+    await waitFor('the saga to resume and finish', async () => ((await statusOf(order.sagaId)) === 'COMPENSATED' ? true : undefined));
+    expect(steps((await sagaOf(order.sagaId)).history).slice(3)).toEqual([
+      'reserve-inventory/compensate#1:FAILED',
+      'reserve-inventory/compensate#2:FAILED',
+      'reserve-inventory/compensate#2:SUCCEEDED',
+      'create-order/compensate#1:SUCCEEDED',
+    ]);
+    expect((await request(t.http).get(`/api/v1/orders/${order.id}`)).body).toMatchObject({ status: 'CANCELLED', failureReason: 'CARD_DECLINED' });
+    await t.drain();
+    expect(await statusOf(order.sagaId)).toBe('COMPENSATED');
+    await expectBalanced(t.sql, stock);
+  });
+});

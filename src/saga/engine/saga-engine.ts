@@ -142,8 +142,13 @@ export class SagaEngine implements OnModuleInit {
    * the outbox before it.
    */
   private async persist(tx: EntityManager, definition: AnyDefinition, saga: SagaInstance, decision: Decision<unknown>, cause: Message | null): Promise<void> {
-    const answered = saga.awaitingMessageId && decision.finished.length > 0 ? decision.finished[0] : null;
-    const { history, delayMs } = await this.sendNext(tx, saga.id, decision, answered ? decision.finished.slice(1) : decision.finished, cause);
+    const [first, ...rest] = decision.finished;
+    // A reply closes the awaited attempt's PENDING history row. A FAILED saga's last timeout has
+    // closed that row already, so a late reply to it is recorded as a row of its own.
+    const late = saga.awaitingMessageId && first && saga.status === 'FAILED';
+    const answered = saga.awaitingMessageId && first && !late ? first : null;
+    const finished = late ? [{ ...first, attempt: saga.attempt, messageId: saga.awaitingMessageId }, ...rest] : answered ? rest : decision.finished;
+    const { history, delayMs } = await this.sendNext(tx, saga.id, decision, finished, cause);
     const { state } = decision;
     // Past the point of no return the saga deadline no longer applies.
     const pastNoReturn = isRetriable(definition, state);
@@ -168,7 +173,7 @@ export class SagaEngine implements OnModuleInit {
     cause: Message | null,
   ): Promise<{ history: HistoryRow[]; delayMs: number }> {
     const trace_id = currentTraceId() ?? null;
-    const history: HistoryRow[] = finished.map((f) => ({ ...f, message_id: null, trace_id, delay_ms: 0, finished: true, attempt: 1 }));
+    const history: HistoryRow[] = finished.map(({ messageId, ...f }) => ({ ...f, message_id: messageId ?? null, trace_id, delay_ms: 0, finished: true, attempt: f.attempt ?? 1 }));
     const next = decision.next;
     if (!next) return { history, delayMs: 0 };
     const { command } = next;

@@ -24,6 +24,9 @@ export interface StepRecord {
   action: StepAction;
   status: 'SUCCEEDED' | 'FAILED';
   message: string | null;
+  /** The attempt and command it answered, when that attempt has no open history row of its own. */
+  attempt?: number;
+  messageId?: string | null;
 }
 
 /** The outcome of a start, a reply or a failure: the new state, what is recorded, and what is sent next. */
