@@ -1,9 +1,8 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { randomUUID } from 'node:crypto';
 import { Participant } from '../messaging/participant.js';
 import { InventoryRejected, InventoryReserved, ReserveInventory } from './inventory.messages.js';
 import { Reservation } from './reservation.entity.js';
-import { findReservationForUpdate, insertReservation, reserveStock } from './stock.repository.js';
+import { reserveOnce } from './stock.repository.js';
 
 export const INVENTORY_CONSUMER = 'inventory';
 
@@ -16,21 +15,7 @@ export class ReserveInventoryHandler implements ICommandHandler<ReserveInventory
   /** Reserves every line or none, once per order: asked again, it answers as the first time. */
   execute(cmd: ReserveInventory): Promise<ReserveReply> {
     const { orderId, lines } = cmd.data;
-    return this.participant.answer(INVENTORY_CONSUMER, cmd, async (tx) => {
-      let reservation = await findReservationForUpdate(tx, orderId);
-      if (!reservation) {
-        const result = await reserveStock(tx, lines);
-        reservation = Object.assign(new Reservation(), {
-          orderId,
-          id: randomUUID(),
-          ...(result.ok
-            ? { status: 'RESERVED', lines, reason: null }
-            : { status: 'REJECTED', lines: [], reason: `${result.reason}:${result.productId}` }),
-        });
-        await insertReservation(tx, reservation);
-      }
-      return replyFor(reservation);
-    });
+    return this.participant.answer(INVENTORY_CONSUMER, cmd, async (tx) => replyFor(await reserveOnce(tx, orderId, lines)));
   }
 }
 
