@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { inTransaction } from '../../database/shared-transaction.js';
-import { afterCommit } from '../../database/transaction-hooks.js';
+import { afterCommit, beforeCommit } from '../../database/transaction-hooks.js';
 import { DeliveryFailed } from '../../messaging/delivery-failed.js';
 import { Inbox } from '../../messaging/inbox.js';
 import type { Message } from '../../messaging/message.js';
@@ -13,7 +13,7 @@ import { Metrics } from '../../observability/metrics.js';
 import { currentTraceId } from '../../observability/tracing.js';
 import type { SagaDefinition } from './saga-definition.js';
 import type { SagaInstance } from './saga-instance.entity.js';
-import { type HistoryRow, insertSaga, lockDueSaga, lockSaga, lockSagas, saveDecision, type Timer } from './saga-store.js';
+import { type DecisionRow, decisionRow, type HistoryRow, insertSaga, lockDueSaga, lockSaga, lockSagas, saveDecisions, type Timer } from './saga-store.js';
 import {
   applyDeadline,
   applyFailure,
@@ -43,6 +43,8 @@ export class SagaEngine implements OnModuleInit {
   private readonly definitions = new Map<string, AnyDefinition>();
   /** The sagas a batch of replies locked up front, by its transaction; each is handed out once. */
   private readonly lockedByBatch = new WeakMap<EntityManager, Map<string, SagaInstance>>();
+  /** Decisions a transaction made and has not written yet, by saga id (see `persist`). */
+  private readonly unwritten = new WeakMap<EntityManager, Map<string, Unwritten>>();
 
   constructor(
     private readonly db: DataSource,
@@ -137,9 +139,10 @@ export class SagaEngine implements OnModuleInit {
   }
 
   /**
-   * Writes a decision in one statement: closes the answered attempt (and measures it), adds the
-   * history rows, and updates the saga with its new state and timer. The next command goes to
-   * the outbox before it.
+   * Records a decision: its next command goes to the outbox, and the decision itself (the answered
+   * attempt closed, the history rows added, the saga's new state and timer) is written just
+   * before the commit, together with the transaction's other decisions: a batch of replies costs
+   * one statement, and it goes out with the COMMIT.
    */
   private async persist(tx: EntityManager, definition: AnyDefinition, saga: SagaInstance, decision: Decision<unknown>, cause: Message | null): Promise<void> {
     const [first, ...rest] = decision.finished;
@@ -152,13 +155,28 @@ export class SagaEngine implements OnModuleInit {
     const { state } = decision;
     // Past the point of no return the saga deadline no longer applies.
     const pastNoReturn = isRetriable(definition, state);
-    const seconds = await saveDecision(tx, saga, definition, state, history, answered, pastNoReturn, this.timer(definition, decision, delayMs, !pastNoReturn));
+    const row = decisionRow(saga, definition, state, answered, pastNoReturn, this.timer(definition, decision, delayMs, !pastNoReturn));
+    const pending: Unwritten = { row, history, seconds: undefined };
+    let unwritten = this.unwritten.get(tx);
+    if (!unwritten) this.unwritten.set(tx, (unwritten = new Map()));
+    unwritten.set(saga.id, pending);
+    await beforeCommit(tx, 'saga-decisions', [], () => this.write(tx));
     afterCommit(tx, () => {
-      if (answered && seconds != null) {
-        this.metrics.stepDuration.observe({ type: saga.type, step: answered.step, action: answered.action, outcome: answered.status }, seconds);
+      if (answered && pending.seconds != null) {
+        this.metrics.stepDuration.observe({ type: saga.type, step: answered.step, action: answered.action, outcome: answered.status }, pending.seconds);
       }
       this.observeTransition(saga, decision);
     });
+  }
+
+  /** Writes the decisions `tx` has not written yet, in one statement. */
+  private async write(tx: EntityManager): Promise<void> {
+    const unwritten = this.unwritten.get(tx);
+    if (!unwritten || unwritten.size === 0) return;
+    const pending = [...unwritten.values()];
+    unwritten.clear();
+    const seconds = await saveDecisions(tx, pending.map((p) => p.row), pending.flatMap((p) => p.history));
+    for (const p of pending) p.seconds = seconds.get(p.row.id);
   }
 
   /**
@@ -173,7 +191,7 @@ export class SagaEngine implements OnModuleInit {
     cause: Message | null,
   ): Promise<{ history: HistoryRow[]; delayMs: number }> {
     const trace_id = currentTraceId() ?? null;
-    const history: HistoryRow[] = finished.map(({ messageId, ...f }) => ({ ...f, message_id: messageId ?? null, trace_id, delay_ms: 0, finished: true, attempt: f.attempt ?? 1 }));
+    const history: HistoryRow[] = finished.map(({ messageId, ...f }) => ({ ...f, saga_id: sagaId, message_id: messageId ?? null, trace_id, delay_ms: 0, finished: true, attempt: f.attempt ?? 1 }));
     const next = decision.next;
     if (!next) return { history, delayMs: 0 };
     const { command } = next;
@@ -183,7 +201,7 @@ export class SagaEngine implements OnModuleInit {
     command.meta.attempt = next.attempt;
     const delayMs = this.retryDelayMs(next.attempt);
     // A retry starts when its backoff is over.
-    history.push({ step: next.step, action: next.action, attempt: next.attempt, status: 'PENDING', message: null, message_id: command.meta.messageId, trace_id, delay_ms: delayMs, finished: false });
+    history.push({ saga_id: sagaId, step: next.step, action: next.action, attempt: next.attempt, status: 'PENDING', message: null, message_id: command.meta.messageId, trace_id, delay_ms: delayMs, finished: false });
     await this.outbox.add(tx, command, { delayMs });
     return { history, delayMs };
   }
@@ -195,9 +213,13 @@ export class SagaEngine implements OnModuleInit {
   private async lock(tx: EntityManager, id: string): Promise<SagaInstance | null> {
     const locked = this.lockedByBatch.get(tx);
     const saga = locked?.get(id);
-    if (!saga) return lockSaga(tx, id);
-    locked!.delete(id);
-    return saga;
+    if (saga) {
+      locked!.delete(id);
+      return saga;
+    }
+    // Decided already in this transaction: what was decided is written before the row is read again.
+    if (this.unwritten.get(tx)?.has(id)) await this.write(tx);
+    return lockSaga(tx, id);
   }
 
   /** Counts what the decision changed, and logs the saga's transition; runs after the commit. */
@@ -258,6 +280,13 @@ export class SagaEngine implements OnModuleInit {
     if (!definition) throw new Error(`saga type ${saga.type} is not registered`);
     return definition;
   }
+}
+
+/** A decision waiting for its transaction's commit; `seconds`: how long the attempt it answered took, once written. */
+interface Unwritten {
+  row: DecisionRow;
+  history: HistoryRow[];
+  seconds: number | undefined;
 }
 
 function stateOf(saga: SagaInstance): SagaState<unknown> {

@@ -10,6 +10,7 @@ type AnyDefinition = SagaDefinition<any>; // eslint-disable-line @typescript-esl
 
 /** A row of the saga's history, as `INSERT_HISTORY` takes them (a JSON array). */
 export interface HistoryRow {
+  saga_id: string;
   step: string;
   action: string;
   attempt: number;
@@ -30,12 +31,12 @@ export interface Timer {
   capped: boolean;
 }
 
-/** Adds history rows for saga $1 from the JSON array $2. */
+/** Adds history rows from the JSON array $2. */
 const INSERT_HISTORY = `INSERT INTO saga.saga_steps (saga_id, step, action, attempt, status, message, message_id, trace_id, started_at, finished_at)
-  SELECT $1, r.step, r.action, r.attempt, r.status, r.message, r.message_id, r.trace_id,
+  SELECT r.saga_id, r.step, r.action, r.attempt, r.status, r.message, r.message_id, r.trace_id,
          now() + r.delay_ms * interval '1 millisecond', CASE WHEN r.finished THEN now() END
     FROM jsonb_to_recordset($2::jsonb)
-      AS r(step text, action text, attempt int, status text, message text, message_id uuid, trace_id text, delay_ms int, finished boolean)`;
+      AS r(saga_id uuid, step text, action text, attempt int, status text, message text, message_id uuid, trace_id text, delay_ms int, finished boolean)`;
 
 /** The timer as SQL, from parameters $n (in ms) and $n+1 (capped), with `deadline` the deadline's SQL. */
 const timerSql = (n: number, deadline: string): string =>
@@ -51,23 +52,32 @@ const INSERT_SAGA = statement(`WITH saga AS (
   ${INSERT_HISTORY}`);
 
 /**
- * A decision, in one statement: closes the answered attempt (returning how long it took), adds
- * the history rows, and updates the saga with its new state and timer. Past the point of no
- * return ($15) the saga's deadline no longer applies.
+ * Decisions about several sagas ($1, a JSON array of `DecisionRow`), in one statement: closes each
+ * answered attempt (returning how long it took), adds the history rows ($2), and updates each saga
+ * with its new state and timer. Past the point of no return the saga's deadline no longer applies.
  */
-const SAVE_DECISION = statement(`WITH done AS (
-    UPDATE saga.saga_steps SET status = $3, message = $4, finished_at = now()
-     WHERE saga_id = $1 AND message_id = $5 AND attempt = $6 AND status = 'PENDING' -- not an earlier round's (after a resume)
-    RETURNING greatest(0, extract(epoch FROM finished_at - started_at))::float AS seconds),
+const SAVE_DECISIONS = statement(`WITH d AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS d(id uuid, status text, step_index int, current_step text, data jsonb,
+      failure_reason text, awaiting uuid, attempt int, last_error text, past_no_return boolean, timer_ms int, capped boolean,
+      answered_status text, answered_message text, answered_id uuid, answered_attempt int)),
+  done AS (
+    UPDATE saga.saga_steps s SET status = d.answered_status, message = d.answered_message, finished_at = now()
+      FROM d
+     WHERE d.answered_status IS NOT NULL AND s.saga_id = d.id AND s.message_id = d.answered_id AND s.attempt = d.answered_attempt
+       AND s.status = 'PENDING' -- not an earlier round's (after a resume)
+    RETURNING s.saga_id, greatest(0, extract(epoch FROM s.finished_at - s.started_at))::float AS seconds),
   added AS (${INSERT_HISTORY}),
   saved AS (
-    UPDATE saga.saga_instances
-       SET status = $7, step_index = $8, current_step = $9, data = $10::jsonb, failure_reason = $11,
-           awaiting_message_id = $12, attempt = $13, last_error = $14, version = version + 1, updated_at = now(),
-           deadline_at = CASE WHEN $15 THEN NULL ELSE deadline_at END,
-           timeout_at = ${timerSql(16, 'deadline_at')}
-     WHERE id = $1)
-  SELECT (SELECT max(seconds) FROM done) AS seconds`);
+    UPDATE saga.saga_instances i
+       SET status = d.status, step_index = d.step_index, current_step = d.current_step, data = d.data, failure_reason = d.failure_reason,
+           awaiting_message_id = d.awaiting, attempt = d.attempt, last_error = d.last_error, version = i.version + 1, updated_at = now(),
+           deadline_at = CASE WHEN d.past_no_return THEN NULL ELSE i.deadline_at END,
+           timeout_at = CASE WHEN d.timer_ms IS NULL THEN NULL
+                             WHEN d.capped THEN least(now() + d.timer_ms * interval '1 millisecond', i.deadline_at)
+                             ELSE now() + d.timer_ms * interval '1 millisecond' END
+      FROM d
+     WHERE i.id = d.id)
+  SELECT saga_id, seconds FROM done`);
 
 const COLUMNS = 'id, type, status, step_index, current_step, data, failure_reason, awaiting_message_id, attempt, last_error, version';
 
@@ -112,36 +122,68 @@ export async function insertSaga(
   await execute(tx, INSERT_SAGA, [id, JSON.stringify(history), definition.type, ...stateParams(definition, state), deadlineMs, timer.inMs, timer.capped]);
 }
 
+/** A decision about one saga, as `SAVE_DECISIONS` takes them. */
+export interface DecisionRow {
+  id: string;
+  status: string;
+  step_index: number;
+  current_step: string;
+  data: unknown;
+  failure_reason: string | null;
+  awaiting: string | null;
+  attempt: number;
+  last_error: string | null;
+  past_no_return: boolean;
+  timer_ms: number | null;
+  capped: boolean;
+  answered_status: string | null;
+  answered_message: string | null;
+  answered_id: string | null;
+  answered_attempt: number;
+}
+
 /**
- * Writes a decision about `saga`: `answered` closes the attempt it was waiting for. Returns how
- * long that attempt took, in seconds, or null.
+ * A decision about `saga` to write: its new `state` and timer; `answered` closes the attempt the
+ * saga was waiting for.
  */
-export async function saveDecision(
-  tx: EntityManager,
+export function decisionRow(
   saga: SagaInstance,
   definition: AnyDefinition,
   state: SagaState<unknown>,
-  history: HistoryRow[],
   answered: { status: string; message: string | null } | null,
   pastNoReturn: boolean,
   timer: Timer,
-): Promise<number | null> {
-  const { rows } = await execute<{ seconds: number | null }>(tx, SAVE_DECISION, [
-    saga.id,
-    JSON.stringify(history),
-    answered?.status ?? null,
-    answered?.message ?? null,
-    answered ? saga.awaitingMessageId : null,
-    saga.attempt,
-    ...stateParams(definition, state),
-    pastNoReturn,
-    timer.inMs,
-    timer.capped,
-  ]);
-  return rows[0]?.seconds ?? null;
+): DecisionRow {
+  return {
+    id: saga.id,
+    status: state.status,
+    step_index: state.step,
+    current_step: definition.steps[state.step].name,
+    data: state.data,
+    failure_reason: state.failureReason,
+    awaiting: state.awaiting,
+    attempt: state.attempt,
+    last_error: state.lastError,
+    past_no_return: pastNoReturn,
+    timer_ms: timer.inMs,
+    capped: timer.capped,
+    answered_status: answered?.status ?? null,
+    answered_message: answered?.message ?? null,
+    answered_id: answered ? saga.awaitingMessageId : null,
+    answered_attempt: saga.attempt,
+  };
 }
 
-/** The saga row's state columns as parameters, in the order both the insert and the update list them. */
+/**
+ * Writes decisions about several sagas (at most one each) and their history rows, in one
+ * statement. Returns how long each answered attempt took, in seconds, by saga id.
+ */
+export async function saveDecisions(tx: EntityManager, decisions: DecisionRow[], history: HistoryRow[]): Promise<Map<string, number>> {
+  const { rows } = await execute<{ saga_id: string; seconds: number }>(tx, SAVE_DECISIONS, [JSON.stringify(decisions), JSON.stringify(history)]);
+  return new Map(rows.map((r) => [r.saga_id, r.seconds]));
+}
+
+/** The saga row's state columns as parameters, in the order `INSERT_SAGA` lists them. */
 function stateParams(definition: AnyDefinition, state: SagaState<unknown>): unknown[] {
   const { status, step, data, failureReason, awaiting, attempt, lastError } = state;
   return [status, step, definition.steps[step].name, JSON.stringify(data), failureReason, awaiting, attempt, lastError];
