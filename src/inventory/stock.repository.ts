@@ -11,7 +11,7 @@ const MOVE_STOCK = statement(`UPDATE inventory.products p
         reserved = p.reserved - $3 * l.quantity,
         updated_at = now()
    FROM unnest($1::text[], $2::int[]) AS l(product_id, quantity)
-  WHERE p.id = l.product_id`);
+  WHERE p.id = ANY($1::text[]) AND p.id = l.product_id`);
 const FIND_RESERVATION_FOR_UPDATE = statement('SELECT order_id, id, status, lines, reason FROM inventory.reservations WHERE order_id = $1 FOR UPDATE');
 const INSERT_RESERVATION = statement('INSERT INTO inventory.reservations (order_id, id, status, lines, reason) VALUES ($1, $2, $3, $4::jsonb, $5)');
 
@@ -38,7 +38,7 @@ const RESERVE = statement(`WITH existing AS (
   moved AS (
     UPDATE inventory.products p SET available = p.available - w.quantity, reserved = p.reserved + w.quantity, updated_at = now()
       FROM wanted w
-     WHERE p.id = w.product_id AND NOT EXISTS (SELECT FROM existing) AND NOT EXISTS (SELECT FROM problem)),
+     WHERE p.id = ANY($3::text[]) AND p.id = w.product_id AND NOT EXISTS (SELECT FROM existing) AND NOT EXISTS (SELECT FROM problem)),
   created AS (
     INSERT INTO inventory.reservations (order_id, id, status, lines, reason)
     SELECT $1, $2, CASE WHEN r.reason IS NULL THEN 'RESERVED' ELSE 'REJECTED' END, CASE WHEN r.reason IS NULL THEN $5::jsonb ELSE '[]'::jsonb END, r.reason

@@ -63,7 +63,8 @@ const SAVE_DECISIONS = statement(`WITH d AS (
   done AS (
     UPDATE saga.saga_steps s SET status = d.answered_status, message = d.answered_message, finished_at = now()
       FROM d
-     WHERE d.answered_status IS NOT NULL AND s.saga_id = d.id AND s.message_id = d.answered_id AND s.attempt = d.answered_attempt
+     WHERE s.saga_id = ANY (ARRAY(SELECT id FROM d)) -- so the plan reads the index, not the table (d's size is not known)
+       AND d.answered_status IS NOT NULL AND s.saga_id = d.id AND s.message_id = d.answered_id AND s.attempt = d.answered_attempt
        AND s.status = 'PENDING' -- not an earlier round's (after a resume)
     RETURNING s.saga_id, greatest(0, extract(epoch FROM s.finished_at - s.started_at))::float AS seconds),
   added AS (${INSERT_HISTORY}),
@@ -76,7 +77,7 @@ const SAVE_DECISIONS = statement(`WITH d AS (
                              WHEN d.capped THEN least(now() + d.timer_ms * interval '1 millisecond', i.deadline_at)
                              ELSE now() + d.timer_ms * interval '1 millisecond' END
       FROM d
-     WHERE i.id = d.id)
+     WHERE i.id = ANY (ARRAY(SELECT id FROM d)) AND i.id = d.id)
   SELECT saga_id, seconds FROM done`);
 
 const COLUMNS = 'id, type, status, step_index, current_step, data, failure_reason, awaiting_message_id, attempt, last_error, version';
