@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
+import { genericPlan } from '../../test/support/generic-plan.js';
 import { createTestDatabase } from '../../test/support/test-database.js';
 import { dataSourceOptions } from '../database/data-source-options.js';
-import { reserveOnce } from './stock.repository.js';
+import { MOVE_STOCK, RESERVE, reserveOnce } from './stock.repository.js';
 
 describe('reserveOnce', () => {
   let db: DataSource;
@@ -44,6 +45,19 @@ describe('reserveOnce', () => {
     await db.query(`INSERT INTO inventory.reservations (order_id, id, status, lines, reason) VALUES ($1, gen_random_uuid(), 'RELEASED', '[]', 'RELEASED_BEFORE_RESERVED')`, [orderId]);
     expect(await reserve(orderId, [{ productId: 'r_a', quantity: 1 }])).toMatchObject({ status: 'RELEASED' });
     expect(await stock('r_a')).toEqual({ available: 8, reserved: 2 });
+  });
+
+  it('reads and moves stock through the indexes, never scanning the catalogue whole', async () => {
+    await db.query(`INSERT INTO inventory.products (id, name, price, available, stocked)
+      SELECT 'many_' || n, 'many', 1.00, 10, 10 FROM generate_series(1, 5000) AS n`);
+    await db.query(`INSERT INTO inventory.reservations (order_id, id, status, lines)
+      SELECT gen_random_uuid(), gen_random_uuid(), 'RELEASED', '[]' FROM generate_series(1, 5000)`);
+    await db.query('ANALYZE inventory.products, inventory.reservations');
+    for (const statement of [RESERVE, MOVE_STOCK]) {
+      const plan = await genericPlan(db, statement);
+      expect(plan).toMatch(/Index Scan .*products_pkey/);
+      expect(plan).not.toMatch(/Seq Scan on (products|reservations)/);
+    }
   });
 
   it('20 concurrent orders for the last 5 units: 5 reserved, 15 refused, never oversold', async () => {

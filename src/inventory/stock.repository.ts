@@ -6,7 +6,7 @@ import { Product } from './product.entity.js';
 import { Reservation } from './reservation.entity.js';
 
 // Prepared statements: they run for every saga.
-const MOVE_STOCK = statement(`UPDATE inventory.products p
+export const MOVE_STOCK = statement(`UPDATE inventory.products p
     SET available = p.available + $3 * l.quantity,
         reserved = p.reserved - $3 * l.quantity,
         updated_at = now()
@@ -23,7 +23,7 @@ const INSERT_RESERVATION = statement('INSERT INTO inventory.reservations (order_
  * short (the first in id order is named), nothing moves and it is REJECTED.
  * $1 order, $2 new reservation id, $3 / $4 product ids and quantities (merged), $5 the lines as JSON.
  */
-const RESERVE = statement(`WITH existing AS (
+export const RESERVE = statement(`WITH existing AS (
     SELECT order_id, id, status, lines, reason FROM inventory.reservations WHERE order_id = $1 FOR UPDATE),
   wanted AS (SELECT product_id, quantity, n FROM unnest($3::text[], $4::int[]) WITH ORDINALITY AS l(product_id, quantity, n)),
   locked AS MATERIALIZED (

@@ -56,7 +56,7 @@ const INSERT_SAGA = statement(`WITH saga AS (
  * answered attempt (returning how long it took), adds the history rows ($2), and updates each saga
  * with its new state and timer. Past the point of no return the saga's deadline no longer applies.
  */
-const SAVE_DECISIONS = statement(`WITH d AS (
+export const SAVE_DECISIONS = statement(`WITH d AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS d(id uuid, status text, step_index int, current_step text, data jsonb,
       failure_reason text, awaiting uuid, attempt int, last_error text, past_no_return boolean, timer_ms int, capped boolean,
       answered_status text, answered_message text, answered_id uuid, answered_attempt int)),
