@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
-import { createTestDatabase } from '../../test/support/test-database.js';
+import type { DataSource } from 'typeorm';
+import { connectTestDatabase } from '../../test/support/test-database.js';
 import { waitFor } from '../../test/support/wait-for.js';
-import { dataSourceOptions } from './data-source-options.js';
 import { execute, statement } from './prepared.js';
 
 const INSERT = statement('INSERT INTO public.prepared_rows (n) VALUES ($1)');
@@ -12,7 +11,7 @@ describe('execute', () => {
   let db: DataSource;
 
   beforeAll(async () => {
-    db = await new DataSource(dataSourceOptions(await createTestDatabase())).initialize();
+    db = await connectTestDatabase();
     await db.query('CREATE TABLE public.prepared_rows (n int PRIMARY KEY)');
   });
   afterAll(() => db?.destroy());

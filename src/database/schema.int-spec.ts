@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
-import { createTestDatabase } from '../../test/support/test-database.js';
-import { dataSourceOptions } from './data-source-options.js';
+import type { DataSource } from 'typeorm';
+import { connectTestDatabase } from '../../test/support/test-database.js';
 
 describe('schema', () => {
   let db: DataSource;
 
   beforeAll(async () => {
-    db = await new DataSource(dataSourceOptions(await createTestDatabase())).initialize();
+    db = await connectTestDatabase();
   });
   afterAll(() => db?.destroy());
 

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DataSource, type EntityManager } from 'typeorm';
-import { createTestDatabase } from '../../test/support/test-database.js';
-import { dataSourceOptions } from './data-source-options.js';
+import type { DataSource, EntityManager } from 'typeorm';
+import { connectTestDatabase } from '../../test/support/test-database.js';
 import { TransactionBatcher } from './transaction-batcher.js';
 
 describe('TransactionBatcher', () => {
   let db: DataSource;
 
   beforeAll(async () => {
-    db = await new DataSource(dataSourceOptions(await createTestDatabase())).initialize();
+    db = await connectTestDatabase();
     await db.query('CREATE TABLE public.batched (n int PRIMARY KEY, tx bigint NOT NULL)');
   });
   afterAll(() => db?.destroy());

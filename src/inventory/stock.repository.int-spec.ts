@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { genericPlan } from '../../test/support/generic-plan.js';
-import { createTestDatabase } from '../../test/support/test-database.js';
-import { dataSourceOptions } from '../database/data-source-options.js';
+import { connectTestDatabase } from '../../test/support/test-database.js';
 import { MOVE_STOCK, RESERVE, reserveOnce } from './stock.repository.js';
 
 describe('reserveOnce', () => {
   let db: DataSource;
 
   beforeAll(async () => {
-    db = await new DataSource(dataSourceOptions(await createTestDatabase())).initialize();
+    db = await connectTestDatabase();
     await db.query(`INSERT INTO inventory.products (id, name, price, available, stocked) VALUES
       ('r_a', 'a', 1.00, 10, 10), ('r_b', 'b', 1.00, 3, 3), ('r_last', 'last', 1.00, 5, 5)`);
   });

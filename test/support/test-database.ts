@@ -47,3 +47,8 @@ export async function createTestDatabase(): Promise<string> {
   });
   return urlFor(name);
 }
+
+/** A fresh, migrated database for one test file, connected with the app's TypeORM configuration. */
+export async function connectTestDatabase(): Promise<DataSource> {
+  return new DataSource(dataSourceOptions(await createTestDatabase())).initialize();
+}

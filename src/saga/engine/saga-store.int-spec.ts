@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { genericPlan } from '../../../test/support/generic-plan.js';
-import { createTestDatabase } from '../../../test/support/test-database.js';
-import { dataSourceOptions } from '../../database/data-source-options.js';
+import { connectTestDatabase } from '../../../test/support/test-database.js';
 import { SAVE_DECISIONS } from './saga-store.js';
 
 describe('the saga store on large tables', () => {
   let db: DataSource;
 
   beforeAll(async () => {
-    db = await new DataSource(dataSourceOptions(await createTestDatabase())).initialize();
+    db = await connectTestDatabase();
     await db.query(`INSERT INTO saga.saga_instances (id, type, status, step_index, current_step, data)
       SELECT gen_random_uuid(), 'place-order', 'COMPLETED', 3, 'confirm-order', '{}' FROM generate_series(1, 5000)`);
     await db.query(`INSERT INTO saga.saga_steps (saga_id, step, action, status)
