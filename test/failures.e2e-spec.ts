@@ -18,6 +18,15 @@ class Ping extends Event<object> {
 }
 registerMessages(Ping);
 
+/** Adds a product with `stock` units in store. */
+const addProduct = (t: TestApp, id: string, price: string, stock: number) =>
+  request(t.http).post('/api/v1/products').send({ id, name: id, price, stock }).expect(201);
+/** Places a one-line order; returns its view (with `sagaId`). */
+const place = async (t: TestApp, productId: string, quantity: number, price: string) =>
+  (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId, quantity, price }] }).expect(201)).body;
+const sagaOf = async (t: TestApp, id: string) => (await request(t.http).get(`/api/v1/sagas/${id}`).expect(200)).body;
+const orderOf = async (t: TestApp, id: string) => (await request(t.http).get(`/api/v1/orders/${id}`).expect(200)).body;
+
 describe('failure handling', () => {
   let t: TestApp;
   let faults: FaultInjector;
@@ -36,22 +45,18 @@ describe('failure handling', () => {
       },
     });
     faults = t.app.get(FaultInjector);
-    await request(t.http).post('/api/v1/products').send({ id: 'fail_beans', name: 'beans', price: '5.00', stock: 100 }).expect(201);
-    await request(t.http).post('/api/v1/products').send({ id: 'fail_grinder', name: 'grinder', price: '400.00', stock: 20 }).expect(201);
+    await addProduct(t, 'fail_beans', '5.00', 100);
+    await addProduct(t, 'fail_grinder', '400.00', 20);
   });
   afterEach(() => faults.clear());
   afterAll(() => t?.close());
 
-  const place = async (productId: string, quantity: number, price: string) =>
-    (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId, quantity, price }] }).expect(201)).body;
-  const sagaOf = async (id: string) => (await request(t.http).get(`/api/v1/sagas/${id}`).expect(200)).body;
-  const orderOf = async (id: string) => (await request(t.http).get(`/api/v1/orders/${id}`).expect(200)).body;
 
   it('retries a step that fails twice, then succeeds: 3 attempts in the history, one charge', async () => {
     faults.failNext('payment.ProcessPayment', 2);
-    const order = await place('fail_beans', 2, '5.00');
+    const order = await place(t, 'fail_beans', 2, '5.00');
     expect(await t.waitForSaga(order.sagaId)).toBe('COMPLETED');
-    const saga = await sagaOf(order.sagaId);
+    const saga = await sagaOf(t, order.sagaId);
     expect(steps(saga.history)).toEqual([
       'create-order/execute#1:SUCCEEDED',
       'reserve-inventory/execute#1:SUCCEEDED',
@@ -61,7 +66,7 @@ describe('failure handling', () => {
       'confirm-order/execute#1:SUCCEEDED',
     ]);
     expect(saga.history[2].message).toBe('ERROR: injected fault: payment.ProcessPayment');
-    expect((await orderOf(order.id)).status).toBe('CONFIRMED');
+    expect((await orderOf(t, order.id)).status).toBe('CONFIRMED');
     // The three attempts carried one message id; the participant applied it once.
     const { rows } = await t.sql.query(
       `SELECT count(DISTINCT message_id)::int AS ids, count(*)::int AS attempts FROM saga.saga_steps WHERE saga_id = $1 AND step = 'process-payment'`,
@@ -75,9 +80,9 @@ describe('failure handling', () => {
 
   it('when retries run out the saga compensates, the failed step included', async () => {
     faults.failNext('inventory.ReserveInventory', 3);
-    const order = await place('fail_beans', 1, '5.00');
+    const order = await place(t, 'fail_beans', 1, '5.00');
     expect(await t.waitForSaga(order.sagaId)).toBe('COMPENSATED');
-    const saga = await sagaOf(order.sagaId);
+    const saga = await sagaOf(t, order.sagaId);
     expect(saga.failureReason).toBe('RESERVE_INVENTORY_FAILED');
     expect(steps(saga.history)).toEqual([
       'create-order/execute#1:SUCCEEDED',
@@ -87,15 +92,15 @@ describe('failure handling', () => {
       'reserve-inventory/compensate#1:SUCCEEDED',
       'create-order/compensate#1:SUCCEEDED',
     ]);
-    expect(await orderOf(order.id)).toMatchObject({ status: 'CANCELLED', failureReason: 'RESERVE_INVENTORY_FAILED' });
+    expect(await orderOf(t, order.id)).toMatchObject({ status: 'CANCELLED', failureReason: 'RESERVE_INVENTORY_FAILED' });
     await expectBalanced(t.sql, stock);
   });
 
   it('a compensation that fails twice, then succeeds, ends COMPENSATED', async () => {
     faults.failNext('inventory.ReleaseInventory', 2);
-    const order = await place('fail_grinder', 2, '400.00'); // 800.00: declined
+    const order = await place(t, 'fail_grinder', 2, '400.00'); // 800.00: declined
     expect(await t.waitForSaga(order.sagaId)).toBe('COMPENSATED');
-    expect(steps((await sagaOf(order.sagaId)).history).slice(3)).toEqual([
+    expect(steps((await sagaOf(t, order.sagaId)).history).slice(3)).toEqual([
       'reserve-inventory/compensate#1:FAILED',
       'reserve-inventory/compensate#2:FAILED',
       'reserve-inventory/compensate#3:SUCCEEDED',
@@ -106,9 +111,9 @@ describe('failure handling', () => {
 
   it('a compensation that keeps failing ends FAILED, listed for a person; retry finishes it once the fault is gone', async () => {
     faults.failNext('inventory.ReleaseInventory', Infinity);
-    const order = await place('fail_grinder', 2, '400.00');
+    const order = await place(t, 'fail_grinder', 2, '400.00');
     expect(await t.waitForSaga(order.sagaId)).toBe('FAILED');
-    const failed = await sagaOf(order.sagaId);
+    const failed = await sagaOf(t, order.sagaId);
     expect(failed).toMatchObject({ status: 'FAILED', currentStep: 'reserve-inventory', lastError: 'ERROR: injected fault: inventory.ReleaseInventory' });
     const { body: list } = await request(t.http).get('/api/v1/sagas?status=FAILED&type=place-order').expect(200);
     expect(list.items.map((s: { id: string }) => s.id)).toContain(order.sagaId);
@@ -121,14 +126,14 @@ describe('failure handling', () => {
     expect(resumed.status).toBe('COMPENSATING');
     expect(await t.waitForSaga(order.sagaId)).toBe('COMPENSATED');
     // The history keeps the first round's failures; the resumed round starts counting again.
-    expect(steps((await sagaOf(order.sagaId)).history).slice(3)).toEqual([
+    expect(steps((await sagaOf(t, order.sagaId)).history).slice(3)).toEqual([
       'reserve-inventory/compensate#1:FAILED',
       'reserve-inventory/compensate#2:FAILED',
       'reserve-inventory/compensate#3:FAILED',
       'reserve-inventory/compensate#1:SUCCEEDED',
       'create-order/compensate#1:SUCCEEDED',
     ]);
-    expect(await orderOf(order.id)).toMatchObject({ status: 'CANCELLED', failureReason: 'CARD_DECLINED' });
+    expect(await orderOf(t, order.id)).toMatchObject({ status: 'CANCELLED', failureReason: 'CARD_DECLINED' });
     await request(t.http).post(`/api/v1/sagas/${order.sagaId}/retry`).expect(409);
     await request(t.http).post('/api/v1/sagas/00000000-0000-4000-8000-000000000000/retry').expect(404);
     await expectBalanced(t.sql, stock);
@@ -164,15 +169,15 @@ describe('step timeouts', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ env: { SAGA_RETRY_ATTEMPTS: '1', SAGA_STEP_TIMEOUT_MS: '300', SAGA_TIMER_POLL_MS: '50', RELAY_POLL_MS: '50' } });
-    await request(t.http).post('/api/v1/products').send({ id: 'slow_beans', name: 'beans', price: '5.00', stock: 10 }).expect(201);
+    await addProduct(t, 'slow_beans', '5.00', 10);
   });
   afterAll(() => t?.close());
 
   it('a participant slower than the step timeout is compensated, and its late reply changes nothing', async () => {
     t.app.get(FaultInjector).setLatency('payment.ProcessPayment', 1200);
-    const order = (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId: 'slow_beans', quantity: 1, price: '5.00' }] }).expect(201)).body;
+    const order = await place(t, 'slow_beans', 1, '5.00');
     expect(await t.waitForSaga(order.sagaId)).toBe('COMPENSATED');
-    const compensated = (await request(t.http).get(`/api/v1/sagas/${order.sagaId}`).expect(200)).body;
+    const compensated = (await sagaOf(t, order.sagaId));
     expect(compensated.failureReason).toBe('PROCESS_PAYMENT_TIMED_OUT');
     // The timed-out step may have happened, so it is compensated too: refund, release, cancel.
     expect(steps(compensated.history).slice(2)).toEqual([
@@ -191,11 +196,11 @@ describe('step timeouts', () => {
     });
     await sleep(100);
     await t.drain();
-    const after = (await request(t.http).get(`/api/v1/sagas/${order.sagaId}`).expect(200)).body;
+    const after = (await sagaOf(t, order.sagaId));
     expect(after).toEqual(compensated);
     const { rows: payments } = await t.sql.query('SELECT status, amount FROM payment.payments WHERE order_id = $1', [order.id]);
     expect(payments).toEqual([{ status: 'DECLINED', amount: '0.00' }]);
-    expect((await request(t.http).get(`/api/v1/orders/${order.id}`)).body).toMatchObject({ status: 'CANCELLED', failureReason: 'PROCESS_PAYMENT_TIMED_OUT' });
+    expect(await orderOf(t, order.id)).toMatchObject({ status: 'CANCELLED', failureReason: 'PROCESS_PAYMENT_TIMED_OUT' });
     await expectBalanced(t.sql, { slow_beans: 10 });
   });
 });
@@ -207,15 +212,13 @@ describe('fault injection from the environment', () => {
     t = await startTestApp({
       env: { INVENTORY_FAILURE_RATE: '0.3', PAYMENT_FAILURE_RATE: '0.3', SAGA_RETRY_ATTEMPTS: '10', SAGA_RETRY_DELAY_MS: '5', SAGA_TIMER_POLL_MS: '50' },
     });
-    await request(t.http).post('/api/v1/products').send({ id: 'flaky_beans', name: 'beans', price: '5.00', stock: 1000 }).expect(201);
+    await addProduct(t, 'flaky_beans', '5.00', 1000);
   });
   afterAll(() => t?.close());
 
   it('with 30% of participant calls failing, every saga still completes through retries, each effect once', async () => {
     const orders = await Promise.all(
-      Array.from({ length: 30 }, async () =>
-        (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId: 'flaky_beans', quantity: 1, price: '5.00' }] }).expect(201)).body,
-      ),
+      Array.from({ length: 30 }, () => place(t, 'flaky_beans', 1, '5.00')),
     );
     for (const o of orders) expect(await t.waitForSaga(o.sagaId)).toBe('COMPLETED');
     const { rows } = await t.sql.query(`SELECT count(*)::int AS n FROM saga.saga_steps WHERE status = 'FAILED' AND message LIKE 'ERROR: injected fault%'`);
@@ -243,24 +246,21 @@ describe('late replies', () => {
       },
     });
     faults = t.app.get(FaultInjector);
-    await request(t.http).post('/api/v1/products').send({ id: 'late_beans', name: 'beans', price: '5.00', stock: 100 }).expect(201);
-    await request(t.http).post('/api/v1/products').send({ id: 'late_grinder', name: 'grinder', price: '400.00', stock: 20 }).expect(201);
+    await addProduct(t, 'late_beans', '5.00', 100);
+    await addProduct(t, 'late_grinder', '400.00', 20);
   });
   afterEach(() => faults.clear());
   afterAll(() => t?.close());
 
-  const place = async (productId: string, quantity: number, price: string) =>
-    (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId, quantity, price }] }).expect(201)).body;
-  const sagaOf = async (id: string) => (await request(t.http).get(`/api/v1/sagas/${id}`).expect(200)).body;
   /** The saga's status as stored, read without waiting for the relay (a slow delivery is in flight). */
   const statusOf = async (id: string) => (await t.sql.query('SELECT status FROM saga.saga_instances WHERE id = $1', [id])).rows[0].status as string;
 
   it('a success that comes after its step timed out, while the retry is awaited, is accepted: one charge, COMPLETED', async () => {
     // Every attempt takes 600 ms against a 400 ms timeout: only a late reply can finish the step.
     faults.setLatency('payment.ProcessPayment', 600);
-    const order = await place('late_beans', 1, '5.00');
+    const order = await place(t, 'late_beans', 1, '5.00');
     await waitFor('the saga to complete', async () => ((await statusOf(order.sagaId)) === 'COMPLETED' ? true : undefined));
-    const history = (await sagaOf(order.sagaId)).history as HistoryRow[];
+    const history = (await sagaOf(t, order.sagaId)).history as HistoryRow[];
     const payment = history.filter((h) => h.step === 'process-payment');
     expect(payment.length).toBeGreaterThanOrEqual(2);
     expect(payment.slice(0, -1).every((h) => h.status === 'FAILED' && h.message === 'TIMEOUT: no reply within 400 ms')).toBe(true);
@@ -284,18 +284,18 @@ describe('late replies', () => {
     // Declined, so the reservation is released; each release takes 2 s against a 400 ms timeout,
     // and two attempts are allowed: the saga is FAILED before the first release answers.
     faults.setLatency('inventory.ReleaseInventory', 2000);
-    const order = await place('late_grinder', 2, '400.00');
+    const order = await place(t, 'late_grinder', 2, '400.00');
     await waitFor('the saga to fail', async () => ((await statusOf(order.sagaId)) === 'FAILED' ? true : undefined));
     expect((await request(t.http).get('/api/v1/products/late_grinder')).body.reserved).toBe(2);
 
     await waitFor('the saga to resume and finish', async () => ((await statusOf(order.sagaId)) === 'COMPENSATED' ? true : undefined));
-    expect(steps((await sagaOf(order.sagaId)).history).slice(3)).toEqual([
+    expect(steps((await sagaOf(t, order.sagaId)).history).slice(3)).toEqual([
       'reserve-inventory/compensate#1:FAILED',
       'reserve-inventory/compensate#2:FAILED',
       'reserve-inventory/compensate#2:SUCCEEDED',
       'create-order/compensate#1:SUCCEEDED',
     ]);
-    expect((await request(t.http).get(`/api/v1/orders/${order.id}`)).body).toMatchObject({ status: 'CANCELLED', failureReason: 'CARD_DECLINED' });
+    expect(await orderOf(t, order.id)).toMatchObject({ status: 'CANCELLED', failureReason: 'CARD_DECLINED' });
     await t.drain();
     expect(await statusOf(order.sagaId)).toBe('COMPENSATED');
     await expectBalanced(t.sql, stock);
