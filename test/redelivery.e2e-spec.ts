@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { InventoryReserved } from '../src/inventory/inventory.messages.js';
+import { InventoryReserved, ReserveInventory } from '../src/inventory/inventory.messages.js';
 import { Outbox } from '../src/messaging/outbox.js';
+import { FaultInjector } from '../src/messaging/fault-injector.js';
 import { ProcessPayment } from '../src/payment/payment.messages.js';
 import { expectBalanced } from './support/assertions.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -128,5 +129,21 @@ describe('replies batched together', () => {
     expect(payments[0].n).toBe(1);
     const { rows: saga } = await t.sql.query('SELECT status FROM saga.saga_instances WHERE id = $1', [order.sagaId]);
     expect(saga[0].status).toBe('COMPLETED');
+  });
+
+  it('a fault injected into a batch fails that one delivery once: the batch goes one by one without deciding again', async () => {
+    const orders = [];
+    for (let i = 0; i < 2; i++) {
+      orders.push((await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId: 'batch_beans', quantity: 1, price: '5.00' }] }).expect(201)).body);
+    }
+    t.app.get(FaultInjector).failNext(ReserveInventory.type, 1);
+    await t.drain(); // one claim, one batch of both commands: it rolls back, then each goes alone
+
+    const { rows } = await t.sql.query(
+      `SELECT saga_id, status FROM saga.saga_steps WHERE saga_id = ANY($1) AND step = 'reserve-inventory' AND attempt = 1 ORDER BY status`,
+      [orders.map((o) => o.sagaId)],
+    );
+    expect(rows.map((r) => r.status)).toEqual(['FAILED', 'SUCCEEDED']);
+    t.app.get(FaultInjector).clear();
   });
 });

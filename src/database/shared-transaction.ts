@@ -1,25 +1,30 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
 
-const shared = new AsyncLocalStorage<EntityManager>();
+const shared = new AsyncLocalStorage<{ tx: EntityManager; batch: boolean }>();
 
 /**
- * Runs `work` in a transaction: the one a batch of deliveries shares (see `Relay`), so many
- * messages cost one BEGIN and one COMMIT, or else a new one. Every message handler opens its
+ * Runs `work` in a transaction: the one the relay opened for a delivery (see `Relay`), so a
+ * message, the replies it causes and the rows that carry them commit together, and a batch of
+ * messages costs one BEGIN and one COMMIT; or else a new one. Every message handler opens its
  * transaction this way; a handler opening one of its own beside a shared one could wait forever
  * on a row lock the shared one holds.
  */
 export function inTransaction<T>(db: DataSource, work: (tx: EntityManager) => Promise<T>): Promise<T> {
-  const tx = shared.getStore();
-  return tx ? work(tx) : db.transaction(work);
+  const store = shared.getStore();
+  return store ? work(store.tx) : db.transaction(work);
 }
 
-/** Runs `work` with `tx` as the transaction `inTransaction` joins. */
-export function sharingTransaction<T>(tx: EntityManager, work: () => Promise<T>): Promise<T> {
-  return shared.run(tx, work);
+/** Runs `work` with `tx` as the transaction `inTransaction` joins; `batch` if it delivers several messages. */
+export function sharingTransaction<T>(tx: EntityManager, batch: boolean, work: () => Promise<T>): Promise<T> {
+  return shared.run({ tx, batch }, work);
 }
 
-/** Whether `tx` is a batch's shared transaction (so what it writes may be gathered until its commit). */
-export function isShared(tx: EntityManager): boolean {
-  return shared.getStore() === tx;
+/**
+ * Whether `tx` delivers a batch of several messages, so what it records may be gathered until
+ * its commit: if that fails, the relay delivers the messages again one by one.
+ */
+export function isBatch(tx: EntityManager): boolean {
+  const store = shared.getStore();
+  return store?.tx === tx && store.batch;
 }

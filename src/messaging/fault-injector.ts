@@ -55,11 +55,19 @@ export class FaultInjector {
     const module = message.type.split('.')[0];
     const latency = this.latencies.get(message.type) ?? this.latencies.get(module) ?? 0;
     if (latency > 0) await sleep(latency);
-    const remaining = this.scripted.get(message.type) ?? 0;
+    // Decided once per delivery: a batch that rolls back hands its messages over again one by
+    // one, and each fails or passes as it did (no second draw, no second scripted failure used).
+    const fault = message.delivery?.injectedFault ?? this.decide(message.type, module);
+    if (message.delivery) message.delivery.injectedFault = fault;
+    if (fault) throw new InjectedFault(message.type);
+  }
+
+  private decide(type: string, module: string): boolean {
+    const remaining = this.scripted.get(type) ?? 0;
     if (remaining > 0) {
-      this.scripted.set(message.type, remaining - 1);
-      throw new InjectedFault(message.type);
+      this.scripted.set(type, remaining - 1);
+      return true;
     }
-    if (Math.random() < (this.rates.get(module) ?? 0)) throw new InjectedFault(message.type);
+    return Math.random() < (this.rates.get(module) ?? 0);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { execute, statement } from '../database/prepared.js';
-import { isShared } from '../database/shared-transaction.js';
+import { isBatch } from '../database/shared-transaction.js';
 import { beforeCommit } from '../database/transaction-hooks.js';
 import type { Message } from './message.js';
 
@@ -26,13 +26,13 @@ export class Inbox {
    * in the same commit. Returns false when the message was applied before: the caller then does
    * nothing (a redelivery), and the commit still settles the row.
    *
-   * In a batch's shared transaction (see `Relay`) it answers true at once and writes the record
+   * In the transaction of a batch of several deliveries (see `Relay`) it answers true at once and writes the record
    * with the batch's others just before the commit, in one statement; the relay settles the
    * batch's rows. A message applied before then fails that insert: the batch rolls back and its
    * rows go one by one, where the record is checked first.
    */
   async markApplied(tx: EntityManager, consumer: string, message: Message): Promise<boolean> {
-    if (isShared(tx)) {
+    if (isBatch(tx)) {
       await beforeCommit(tx, 'inbox', [{ consumer, message_id: message.meta.messageId }], async (rows) => {
         await execute(tx, INSERT_GATHERED, [JSON.stringify(rows)]);
       });

@@ -32,8 +32,11 @@ export interface MessageClass<M extends Message = Message> {
  */
 export abstract class Message<T = unknown> {
   readonly meta: MessageMeta;
-  /** Set by the relay on delivery: the outbox row carrying this message (not persisted). */
-  delivery?: { outboxId: string; settled: boolean };
+  /**
+   * Set by the relay on delivery (not persisted): the outbox row carrying this message, whether
+   * it is settled, and the fault injected into this delivery, once decided (see `FaultInjector`).
+   */
+  delivery?: { outboxId: string; settled: boolean; injectedFault?: boolean };
 
   constructor(
     readonly data: T,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { execute, statement } from '../database/prepared.js';
 import { afterCommit, beforeCommit } from '../database/transaction-hooks.js';
-import { Command, type Message, type MessageMeta } from './message.js';
+import { Command, type Message, type MessageMeta, restoreMessage } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
 import { currentTraceparent } from '../observability/tracing.js';
 
@@ -26,13 +26,22 @@ export interface OutboxHandoff {
 interface PendingRow extends Omit<OutboxDelivery, 'id'> {
   message_id: string;
   hold_ms: number;
+  /** Delivered in the transaction that wrote it (see `takeLocalReplies`): written as processed. */
+  processed: boolean;
   handoff?: OutboxHandoff;
 }
 
+/** A reply for a consumer of this process, applied in the batch transaction that sent it. */
+export interface LocalReply {
+  row: OutboxDelivery;
+  message: Message;
+}
+
 /** Writes the rows a transaction gathered, in one statement, from a JSON array ($1). */
-const INSERT_ROWS = statement(`INSERT INTO messaging.outbox (message_id, consumer, type, payload, meta, attempts, available_at)
-  SELECT r.message_id, r.consumer, r.type, r.payload, r.meta, r.attempts, now() + r.hold_ms * interval '1 millisecond'
-    FROM jsonb_to_recordset($1::jsonb) AS r(message_id uuid, consumer text, type text, payload jsonb, meta jsonb, attempts int, hold_ms int)
+const INSERT_ROWS = statement(`INSERT INTO messaging.outbox (message_id, consumer, type, payload, meta, attempts, available_at, processed_at)
+  SELECT r.message_id, r.consumer, r.type, r.payload, r.meta, r.attempts, now() + r.hold_ms * interval '1 millisecond',
+         CASE WHEN r.processed THEN now() END
+    FROM jsonb_to_recordset($1::jsonb) AS r(message_id uuid, consumer text, type text, payload jsonb, meta jsonb, attempts int, hold_ms int, processed boolean)
   RETURNING id, message_id, consumer`);
 
 /**
@@ -46,6 +55,8 @@ const INSERT_ROWS = statement(`INSERT INTO messaging.outbox (message_id, consume
 @Injectable()
 export class Outbox {
   private handoff?: OutboxHandoff;
+  /** Replies a batch transaction sent to a consumer of this process, not yet applied (see `takeLocalReplies`). */
+  private readonly localReplies = new WeakMap<EntityManager, LocalReply[]>();
 
   constructor(private readonly consumers: MessageConsumers) {}
 
@@ -59,24 +70,56 @@ export class Outbox {
     const delayMs = Math.max(0, Math.round(options.delayMs ?? 0));
     const handoff = delayMs === 0 ? this.handoff : undefined; // a delayed row waits in the table
     const traceparent = currentTraceparent(); // the span that sends it: the trace goes on through every hop
+    const local = delayMs === 0 ? this.localReplies.get(tx) : undefined; // set only in a relay's batch
     const rows: PendingRow[] = [messages].flat().flatMap((message) =>
-      this.consumersOf(message).map((consumer) => ({
-        message_id: message.meta.messageId,
-        consumer,
-        type: message.type,
-        payload: message.data,
-        meta: traceparent ? { ...message.meta, traceparent } : message.meta,
-        attempts: handoff ? 1 : 0,
-        hold_ms: handoff ? handoff.leaseMs : delayMs,
-        handoff,
-      })),
+      this.consumersOf(message).map((consumer) => {
+        const meta = traceparent ? { ...message.meta, traceparent } : message.meta;
+        // A reply for a consumer of this process, sent in a relay's batch: the relay applies it
+        // in this same transaction, so its row is written already processed and goes to no relay.
+        if (local && message.meta.recipient === consumer && this.consumers.handler(consumer)) {
+          const row = { id: '', consumer, type: message.type, payload: message.data, meta, attempts: 1 };
+          local.push({ row, message: restoreMessage(message.type, JSON.parse(JSON.stringify(message.data)), { ...meta }) });
+          return { ...row, message_id: message.meta.messageId, hold_ms: 0, processed: true };
+        }
+        return {
+          message_id: message.meta.messageId,
+          consumer,
+          type: message.type,
+          payload: message.data,
+          meta,
+          attempts: handoff ? 1 : 0,
+          hold_ms: handoff ? handoff.leaseMs : delayMs,
+          processed: false,
+          handoff,
+        };
+      }),
     );
     if (rows.length > 0) await beforeCommit(tx, 'outbox', rows, (all) => this.write(tx, all));
   }
 
+  /**
+   * From now on, replies sent in `tx` to a consumer of this process are kept for the caller (a
+   * relay delivering a batch in `tx`) to apply in `tx` before it commits: see `takeLocalReplies`.
+   */
+  collectLocalReplies(tx: EntityManager): void {
+    this.localReplies.set(tx, []);
+  }
+
+  /** Whether `tx` sent replies to consumers of this process that `takeLocalReplies` has not handed out yet. */
+  hasLocalReplies(tx: EntityManager): boolean {
+    return (this.localReplies.get(tx)?.length ?? 0) > 0;
+  }
+
+  /** The replies `tx` sent to consumers of this process since the last call; the caller must apply them in `tx`. */
+  takeLocalReplies(tx: EntityManager): LocalReply[] {
+    const replies = this.localReplies.get(tx) ?? [];
+    if (replies.length > 0) this.localReplies.set(tx, []);
+    return replies;
+  }
+
   private async write(tx: EntityManager, rows: PendingRow[]): Promise<void> {
     const { rows: written } = await execute<{ id: string; message_id: string; consumer: string }>(tx, INSERT_ROWS, [
-      JSON.stringify(rows.map(({ message_id, consumer, type, payload, meta, attempts, hold_ms }) => ({ message_id, consumer, type, payload, meta, attempts, hold_ms }))),
+      JSON.stringify(rows.map(({ message_id, consumer, type, payload, meta, attempts, hold_ms, processed }) => ({ message_id, consumer, type, payload, meta, attempts, hold_ms, processed }))),
     ]);
     const handed = rows.filter((row) => row.handoff);
     if (handed.length === 0) return;

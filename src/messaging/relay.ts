@@ -1,9 +1,10 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { execute } from '../database/prepared.js';
 import { sharingTransaction } from '../database/shared-transaction.js';
+import { afterCommit, beforeCommit } from '../database/transaction-hooks.js';
 import { BatchLanes } from '../common/batch-lanes.js';
 import { DeliveryFailed } from './delivery-failed.js';
 import { type Message, restoreMessage } from './message.js';
@@ -24,7 +25,8 @@ const OUTAGE_MAX_BACKOFF_MS = 5_000;
  * them in lanes (see `BatchLanes`), and delivers each lane's batch in one transaction that
  * every consumer joins, settling each row there (via the consumer's inbox, or here). If any
  * message of a batch fails, the batch rolls back and its rows go one by one, each in its own
- * transaction, so one failure never undoes the others. When a handler throws:
+ * transaction, so one failure never undoes the others. A reply a delivery sends to a consumer of
+ * this process is applied in the delivery's own transaction (see `applyLocalReplies`). When a handler throws:
  * a command whose requester awaits a reply is answered with DeliveryFailed (the requester, e.g.
  * a saga, owns the retry policy); anything else is retried with backoff and, past
  * RELAY_MAX_ATTEMPTS, dead-lettered. Wakes on LISTEN/NOTIFY and polls as a fallback. Any number
@@ -192,34 +194,64 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   }
 
   /**
-   * Delivers a batch in one transaction that every consumer joins; if anything in it fails, the
-   * batch rolls back and each row goes alone, with its own failure handling.
+   * Delivers a batch of rows in one transaction that every consumer joins; if anything in it
+   * fails, the batch rolls back and each row goes alone, with its own failure handling.
    */
   private async deliverBatch(rows: ClaimedRow[]): Promise<void> {
-    if (rows.length > 1) {
-      try {
-        const timings = await this.db.transaction((tx) =>
-          sharingTransaction(tx, async () => {
-            const messages = rows.map((row) => this.restore(row));
-            await this.consumers.batchHook(rows[0].consumer)?.(tx, messages); // a lane's rows share their consumer
-            const seconds: number[] = [];
-            for (const [i, row] of rows.entries()) {
-              const t0 = performance.now();
-              await this.dispatch(row, messages[i]);
-              seconds.push((performance.now() - t0) / 1000);
-            }
-            await execute(tx, SETTLE, [rows.map((row) => row.id)]);
-            return seconds;
-          }),
-        );
-        this.metrics.relayBatch.observe(rows.length);
-        rows.forEach((row, i) => this.metrics.relayDispatch.observe({ consumer: row.consumer, outcome: 'delivered' }, timings[i]));
-        return;
-      } catch (error) {
-        this.logger.debug(`a batch of ${rows.length} rows failed, delivering them one by one: ${String(error)}`);
+    if (rows.length === 1) return this.deliver(rows[0]);
+    let messages: Message[] = [];
+    try {
+      const timings = await this.db.transaction((tx) =>
+        sharingTransaction(tx, true, async () => {
+          messages = rows.map((row) => this.restore(row));
+          this.outbox.collectLocalReplies(tx);
+          const seconds = await this.dispatchAll(tx, rows, messages);
+          await this.applyLocalReplies(tx);
+          await this.settleAtCommit(tx, rows.map((row) => row.id));
+          return seconds;
+        }),
+      );
+      this.metrics.relayBatch.observe(rows.length);
+      rows.forEach((row, i) => this.metrics.relayDispatch.observe({ consumer: row.consumer, outcome: 'delivered' }, timings[i]));
+      return;
+    } catch (error) {
+      this.logger.debug(`a batch of ${rows.length} rows failed, delivering them one by one: ${String(error)}`);
+    }
+    // The same message objects: a delivery's injected fault, if any, is decided once (see FaultInjector).
+    for (const [i, row] of rows.entries()) await this.deliver(row, messages[i]);
+  }
+
+  /** Dispatches rows of one consumer in `tx`, after its batch hook; returns each one's time in seconds. */
+  private async dispatchAll(tx: EntityManager, rows: ClaimedRow[], messages: Message[]): Promise<number[]> {
+    await this.consumers.batchHook(rows[0].consumer)?.(tx, messages); // a lane's rows share their consumer
+    const seconds: number[] = [];
+    for (const [i, row] of rows.entries()) {
+      const t0 = performance.now();
+      await this.dispatch(row, messages[i]);
+      seconds.push((performance.now() - t0) / 1000);
+    }
+    return seconds;
+  }
+
+  /**
+   * Applies, in `tx`, the replies its deliveries sent to consumers of this process (their rows are
+   * written already processed, in the same commit), and the replies those send in turn. A reply
+   * to the saga engine thus costs no transaction, claim or hand-over of its own, and the saga's
+   * next command commits with the effect that answered the last one.
+   */
+  private async applyLocalReplies(tx: EntityManager): Promise<void> {
+    for (let local = this.outbox.takeLocalReplies(tx); local.length > 0; local = this.outbox.takeLocalReplies(tx)) {
+      for (const consumer of new Set(local.map((reply) => reply.row.consumer))) {
+        const mine = local.filter((reply) => reply.row.consumer === consumer);
+        const seconds = await this.dispatchAll(tx, mine.map((reply) => reply.row), mine.map((reply) => reply.message));
+        afterCommit(tx, () => seconds.forEach((s) => this.metrics.relayDispatch.observe({ consumer, outcome: 'delivered' }, s)));
       }
     }
-    for (const row of rows) await this.deliver(row);
+  }
+
+  /** Settles delivered rows with the transaction's last writes, in the COMMIT's round trip. */
+  private settleAtCommit(tx: EntityManager, ids: string[]): Promise<void> {
+    return beforeCommit(tx, 'relay-settle', ids, (all) => execute(tx, SETTLE, [all]).then(() => undefined));
   }
 
   private restore(row: ClaimedRow): Message {
@@ -228,15 +260,31 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     return message;
   }
 
-  /** Delivers one row in its own transaction (the consumer's), with the relay's failure handling. */
-  private async deliver(row: ClaimedRow): Promise<void> {
-    let message: Message | undefined;
+  /** Delivers one row in a transaction of its own that the consumer joins, with the relay's failure handling. */
+  private async deliver(row: ClaimedRow, restored?: Message): Promise<void> {
+    let message = restored;
     const timer = this.metrics.relayDispatch.startTimer({ consumer: row.consumer });
     try {
-      message = this.restore(row);
-      await this.dispatch(row, message);
-      // A consumer that did not settle the row in its own transaction (no inbox) is settled here.
-      if (!message.delivery!.settled) await execute(this.db, SETTLE, [[row.id]]);
+      message ??= this.restore(row);
+      const delivered = message;
+      let replied = false;
+      const attempt = (applyReplies: boolean) =>
+        this.db.transaction((tx) =>
+          sharingTransaction(tx, false, async () => {
+            if (applyReplies) this.outbox.collectLocalReplies(tx);
+            await this.dispatch(row, delivered);
+            replied = this.outbox.hasLocalReplies(tx);
+            await this.applyLocalReplies(tx);
+            // A consumer that did not settle the row itself (it has no inbox) has it settled here.
+            if (!delivered.delivery!.settled) await this.settleAtCommit(tx, [row.id]);
+          }),
+        );
+      // The message was handled but its reply failed to apply here, undoing both: deliver it again
+      // with the reply left to the outbox, so that failure never counts against the message.
+      await attempt(true).catch((error: unknown) => {
+        if (!replied) throw error;
+        return attempt(false);
+      });
       this.metrics.relayBatch.observe(1);
       timer({ outcome: 'delivered' });
     } catch (error) {
