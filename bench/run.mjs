@@ -6,7 +6,7 @@
 // commits and SQL statements per saga; ratios come from the same run. Every run must pass its
 // consistency check, or its figures are void.
 //
-//   BENCH_ORDERS (2000)  BENCH_CONCURRENCY (1,16,64)  BENCH_IMPLS (project,baseline,dbos)
+//   BENCH_ORDERS (5000)  BENCH_CONCURRENCY (1,16,64)  BENCH_IMPLS (project,baseline,dbos)
 //   BENCH_TOP_STATEMENTS=1 (the statements sent most)  BENCH_PROFILE_DIR (a CPU profile of the app)
 //   BENCH_STATS_WAIT_MS (10500: how long idle backends take to report their statistics)
 //   BENCH_SUSTAIN_S (60; 0 skips): then the project runs that long at c=16, sampling its memory (RSS)
@@ -24,7 +24,7 @@ import { startProject } from './impl/project.mjs';
 import { BENCH_SCHEMA, checkBench } from './impl/schema.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const ORDERS = Number(process.env.BENCH_ORDERS ?? 2000);
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 5000);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
 const IMPLS = (process.env.BENCH_IMPLS ?? 'project,baseline,dbos').split(',');
 const SUSTAIN_S = Number(process.env.BENCH_SUSTAIN_S ?? 60);
