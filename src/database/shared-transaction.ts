@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 const shared = new AsyncLocalStorage<{ tx: EntityManager; batch: boolean }>();
 
 /**
- * Runs `work` in a transaction: the one the relay opened for a delivery (see `Relay`), so a
+ * Runs `work` in a transaction: the one the relay opened for a delivery (see `Delivery`), so a
  * message, the replies it causes and the rows that carry them commit together, and a batch of
  * messages costs one BEGIN and one COMMIT; or else a new one. Every message handler opens its
  * transaction this way; a handler opening one of its own beside a shared one could wait forever

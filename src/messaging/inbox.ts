@@ -26,7 +26,7 @@ export class Inbox {
    * in the same commit. Returns false when the message was applied before: the caller then does
    * nothing (a redelivery), and the commit still settles the row.
    *
-   * In the transaction of a batch of several deliveries (see `Relay`) it answers true at once and writes the record
+   * In the transaction of a batch of several deliveries (see `Delivery`) it answers true at once and writes the record
    * with the batch's others just before the commit, in one statement; the relay settles the
    * batch's rows. A message applied before then fails that insert: the batch rolls back and its
    * rows go one by one, where the record is checked first.

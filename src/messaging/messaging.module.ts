@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { DeadLettersController } from './dead-letters.controller.js';
+import { Delivery } from './delivery.js';
 import { FaultInjector } from './fault-injector.js';
 import { Inbox } from './inbox.js';
 import { MessageConsumers } from './message-consumers.js';
@@ -13,7 +14,7 @@ import { Relay } from './relay.js';
 @Module({
   imports: [CqrsModule],
   controllers: [DeadLettersController],
-  providers: [Outbox, Inbox, Relay, MessageConsumers, FaultInjector, Participant],
+  providers: [Outbox, Inbox, Delivery, Relay, MessageConsumers, FaultInjector, Participant],
   exports: [CqrsModule, Outbox, Inbox, Relay, MessageConsumers, FaultInjector, Participant],
 })
 export class MessagingModule {}

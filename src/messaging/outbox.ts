@@ -31,7 +31,7 @@ interface PendingRow extends Omit<OutboxDelivery, 'id'> {
   handoff?: OutboxHandoff;
 }
 
-/** A reply for a consumer of this process, applied in the batch transaction that sent it. */
+/** A reply for a consumer of this process, applied in the transaction that sent it; `row.id` is empty (its row is written at the commit). */
 export interface LocalReply {
   row: OutboxDelivery;
   message: Message;
@@ -70,28 +70,19 @@ export class Outbox {
     const delayMs = Math.max(0, Math.round(options.delayMs ?? 0));
     const handoff = delayMs === 0 ? this.handoff : undefined; // a delayed row waits in the table
     const traceparent = currentTraceparent(); // the span that sends it: the trace goes on through every hop
-    const local = delayMs === 0 ? this.localReplies.get(tx) : undefined; // set only in a relay's batch
+    const local = delayMs === 0 ? this.localReplies.get(tx) : undefined; // set only by a relay delivering in `tx`
     const rows: PendingRow[] = [messages].flat().flatMap((message) =>
       this.consumersOf(message).map((consumer) => {
-        const meta = traceparent ? { ...message.meta, traceparent } : message.meta;
-        // A reply for a consumer of this process, sent in a relay's batch: the relay applies it
-        // in this same transaction, so its row is written already processed and goes to no relay.
+        const row = { message_id: message.meta.messageId, consumer, type: message.type, payload: message.data, meta: traceparent ? { ...message.meta, traceparent } : message.meta };
+        // A reply for a consumer of this process, sent while a relay delivers in `tx`: the relay
+        // applies it in this same transaction, so its row is written already processed.
         if (local && message.meta.recipient === consumer && this.consumers.handler(consumer)) {
-          const row = { id: '', consumer, type: message.type, payload: message.data, meta, attempts: 1 };
-          local.push({ row, message: restoreMessage(message.type, JSON.parse(JSON.stringify(message.data)), { ...meta }) });
-          return { ...row, message_id: message.meta.messageId, hold_ms: 0, processed: true };
+          // Restored from its JSON, as a delivery from the table would be.
+          const reply = restoreMessage(row.type, JSON.parse(JSON.stringify(row.payload)), { ...row.meta });
+          local.push({ row: { id: '', consumer, type: row.type, payload: row.payload, meta: row.meta, attempts: 1 }, message: reply });
+          return { ...row, attempts: 1, hold_ms: 0, processed: true };
         }
-        return {
-          message_id: message.meta.messageId,
-          consumer,
-          type: message.type,
-          payload: message.data,
-          meta,
-          attempts: handoff ? 1 : 0,
-          hold_ms: handoff ? handoff.leaseMs : delayMs,
-          processed: false,
-          handoff,
-        };
+        return { ...row, attempts: handoff ? 1 : 0, hold_ms: handoff ? handoff.leaseMs : delayMs, processed: false, handoff };
       }),
     );
     if (rows.length > 0) await beforeCommit(tx, 'outbox', rows, (all) => this.write(tx, all));
@@ -99,7 +90,7 @@ export class Outbox {
 
   /**
    * From now on, replies sent in `tx` to a consumer of this process are kept for the caller (a
-   * relay delivering a batch in `tx`) to apply in `tx` before it commits: see `takeLocalReplies`.
+   * relay delivering in `tx`) to apply in `tx` before it commits: see `takeLocalReplies`.
    */
   collectLocalReplies(tx: EntityManager): void {
     this.localReplies.set(tx, []);

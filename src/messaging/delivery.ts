@@ -1,0 +1,191 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { DataSource, type EntityManager } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { execute } from '../database/prepared.js';
+import { sharingTransaction } from '../database/shared-transaction.js';
+import { afterCommit, beforeCommit } from '../database/transaction-hooks.js';
+import { Metrics } from '../observability/metrics.js';
+import { contextFrom, inSpan, SpanKind } from '../observability/tracing.js';
+import { DeliveryFailed } from './delivery-failed.js';
+import { type Message, restoreMessage } from './message.js';
+import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
+import { Outbox, type OutboxDelivery } from './outbox.js';
+import { RESCHEDULE, SETTLE, SETTLE_FAILED } from './relay-statements.js';
+
+type ClaimedRow = OutboxDelivery;
+
+/**
+ * How the relay delivers the rows it holds (see `Relay`): a batch in one transaction that every
+ * consumer joins, settling each row there (via the consumer's inbox, or here). If any message of
+ * a batch fails, the batch rolls back and its rows go one by one, each in its own transaction, so
+ * one failure never undoes the others. A reply a delivery sends to a consumer of this process is
+ * applied in the delivery's own transaction (see `applyLocalReplies`). When a handler throws: a
+ * command whose requester awaits a reply is answered with DeliveryFailed (the requester, e.g. a
+ * saga, owns the retry policy); anything else is retried with backoff and, past
+ * RELAY_MAX_ATTEMPTS, dead-lettered.
+ */
+@Injectable()
+export class Delivery {
+  private readonly logger = new Logger(Delivery.name);
+  /** Rows whose failure could not be recorded (the database was gone): the relay releases them on its next claim. */
+  readonly unreleased = new Set<string>();
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly commandBus: CommandBus,
+    private readonly consumers: MessageConsumers,
+    private readonly outbox: Outbox,
+    private readonly metrics: Metrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Delivers a batch of rows in one transaction that every consumer joins; if anything in it
+   * fails, the batch rolls back and each row goes alone, with its own failure handling.
+   */
+  async deliverBatch(rows: ClaimedRow[]): Promise<void> {
+    if (rows.length === 1) return this.deliver(rows[0]);
+    let messages: Message[] = [];
+    try {
+      const timings = await this.db.transaction((tx) =>
+        sharingTransaction(tx, true, async () => {
+          messages = rows.map((row) => this.restore(row));
+          this.outbox.collectLocalReplies(tx);
+          const seconds = await this.dispatchAll(tx, rows, messages);
+          await this.applyLocalReplies(tx);
+          await this.settleAtCommit(tx, rows.map((row) => row.id));
+          return seconds;
+        }),
+      );
+      this.metrics.relayBatch.observe(rows.length);
+      rows.forEach((row, i) => this.metrics.relayDispatch.observe({ consumer: row.consumer, outcome: 'delivered' }, timings[i]));
+      return;
+    } catch (error) {
+      this.logger.debug(`a batch of ${rows.length} rows failed, delivering them one by one: ${String(error)}`);
+    }
+    // The same message objects: a delivery's injected fault, if any, is decided once (see FaultInjector).
+    for (const [i, row] of rows.entries()) await this.deliver(row, messages[i]);
+  }
+
+  /** Dispatches rows of one consumer in `tx`, after its batch hook; returns each one's time in seconds. */
+  private async dispatchAll(tx: EntityManager, rows: ClaimedRow[], messages: Message[]): Promise<number[]> {
+    await this.consumers.batchHook(rows[0].consumer)?.(tx, messages); // a lane's rows share their consumer
+    const seconds: number[] = [];
+    for (const [i, row] of rows.entries()) {
+      const t0 = performance.now();
+      await this.dispatch(row, messages[i]);
+      seconds.push((performance.now() - t0) / 1000);
+    }
+    return seconds;
+  }
+
+  /**
+   * Applies, in `tx`, the replies its deliveries sent to consumers of this process (their rows are
+   * written already processed, in the same commit), and the replies those send in turn. A reply
+   * to the saga engine thus costs no transaction, claim or hand-over of its own, and the saga's
+   * next command commits with the effect that answered the last one.
+   */
+  private async applyLocalReplies(tx: EntityManager): Promise<void> {
+    for (let local = this.outbox.takeLocalReplies(tx); local.length > 0; local = this.outbox.takeLocalReplies(tx)) {
+      for (const consumer of new Set(local.map((reply) => reply.row.consumer))) {
+        const mine = local.filter((reply) => reply.row.consumer === consumer);
+        const seconds = await this.dispatchAll(tx, mine.map((reply) => reply.row), mine.map((reply) => reply.message));
+        afterCommit(tx, () => seconds.forEach((s) => this.metrics.relayDispatch.observe({ consumer, outcome: 'delivered' }, s)));
+      }
+    }
+  }
+
+  /** Settles delivered rows with the transaction's last writes, in the COMMIT's round trip. */
+  private settleAtCommit(tx: EntityManager, ids: string[]): Promise<void> {
+    return beforeCommit(tx, 'relay-settle', ids, (all) => execute(tx, SETTLE, [all]).then(() => undefined));
+  }
+
+  private restore(row: ClaimedRow): Message {
+    const message = restoreMessage(row.type, row.payload, row.meta);
+    message.delivery = { outboxId: row.id, settled: false };
+    return message;
+  }
+
+  /** Delivers one row in a transaction of its own that the consumer joins, with the relay's failure handling. */
+  private async deliver(row: ClaimedRow, restored?: Message): Promise<void> {
+    let message = restored;
+    const timer = this.metrics.relayDispatch.startTimer({ consumer: row.consumer });
+    try {
+      message ??= this.restore(row);
+      const delivered = message;
+      let replied = false;
+      const attempt = (applyReplies: boolean) =>
+        this.db.transaction((tx) =>
+          sharingTransaction(tx, false, async () => {
+            if (applyReplies) this.outbox.collectLocalReplies(tx);
+            await this.dispatch(row, delivered);
+            replied = this.outbox.hasLocalReplies(tx);
+            await this.applyLocalReplies(tx);
+            // A consumer that did not settle the row itself (it has no inbox) has it settled here.
+            if (!delivered.delivery!.settled) await this.settleAtCommit(tx, [row.id]);
+          }),
+        );
+      // The message was handled but its reply failed to apply here, undoing both: deliver it again
+      // with the reply left to the outbox, so that failure never counts against the message.
+      await attempt(true).catch((error: unknown) => {
+        if (!replied) throw error;
+        return attempt(false);
+      });
+      this.metrics.relayBatch.observe(1);
+      timer({ outcome: 'delivered' });
+    } catch (error) {
+      timer({ outcome: 'failed' });
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.warn(`delivery of ${row.type} #${row.id} to ${row.consumer} failed (attempt ${row.attempts}): ${reason}`);
+      if (message && row.consumer === COMMAND_BUS_CONSUMER && message.meta.replyTo) {
+        await this.reportFailure(row, message, reason);
+      } else {
+        await this.reschedule(row, reason);
+      }
+    }
+  }
+
+  /** Hands the message to its consumer, in a span that continues the trace the message carries. */
+  private dispatch(row: ClaimedRow, message: Message): Promise<unknown> {
+    const attributes = {
+      'messaging.message.id': row.meta.messageId,
+      'messaging.consumer': row.consumer,
+      ...(row.id && { 'messaging.outbox.id': row.id }), // none yet for a reply applied where it was sent
+      'messaging.attempt': row.attempts,
+      'saga.correlation_id': row.meta.correlationId,
+    };
+    return inSpan(`deliver ${row.type}`, SpanKind.CONSUMER, contextFrom(row.meta.traceparent), attributes, () => {
+      if (row.consumer === COMMAND_BUS_CONSUMER) return this.commandBus.execute(message);
+      const handler = this.consumers.handler(row.consumer);
+      if (!handler) throw new Error(`No consumer named ${row.consumer}`);
+      return handler(message);
+    });
+  }
+
+  /** Settles the failed command and tells its requester, in one transaction; the requester decides what next. */
+  private async reportFailure(row: ClaimedRow, command: Message, reason: string): Promise<void> {
+    try {
+      await this.db.transaction(async (tx) => {
+        const { rowCount } = await execute(tx, SETTLE_FAILED, [row.id, reason.slice(0, 2000)]);
+        if (rowCount === 0) return; // another relay got there first (an expired lease)
+        const failure = new DeliveryFailed({ type: row.type, attempt: command.meta.attempt ?? 1, error: reason }).causedBy(command);
+        await this.outbox.add(tx, failure);
+      });
+    } catch (error) {
+      await this.reschedule(row, `${reason}; and reporting it failed: ${String(error)}`);
+    }
+  }
+
+  /** Tries a row again after an exponential, jittered, capped backoff; past the limit it becomes a dead letter. */
+  private async reschedule(row: ClaimedRow, reason: string): Promise<void> {
+    const dead = row.attempts >= this.config.relay.maxAttempts;
+    const backoff = Math.min(this.config.relay.maxBackoffMs, 100 * 2 ** Math.min(row.attempts, 20));
+    const delay = Math.round(backoff / 2 + Math.random() * (backoff / 2));
+    if (dead) this.logger.error(`${row.type} #${row.id} to ${row.consumer} is dead-lettered after ${row.attempts} attempts: ${reason}`);
+    await execute(this.db, RESCHEDULE, [row.id, delay, reason.slice(0, 2000), dead]).catch((e: unknown) => {
+        this.logger.warn(`could not reschedule #${row.id} (released on the next claim): ${String(e)}`);
+        this.unreleased.add(row.id);
+      });
+  }
+}
