@@ -48,16 +48,8 @@ export class Delivery {
     if (rows.length === 1) return this.deliver(rows[0]);
     let messages: Message[] = [];
     try {
-      const timings = await this.db.transaction((tx) =>
-        sharingTransaction(tx, true, async () => {
-          messages = rows.map((row) => this.restore(row));
-          this.outbox.collectLocalReplies(tx);
-          const seconds = await this.dispatchAll(tx, rows, messages);
-          await this.applyLocalReplies(tx);
-          await this.settleAtCommit(tx, rows.map((row) => row.id));
-          return seconds;
-        }),
-      );
+      messages = rows.map((row) => this.restore(row));
+      const timings = await this.inTransaction(rows, messages, true);
       this.metrics.relayBatch.observe(rows.length);
       rows.forEach((row, i) => this.metrics.relayDispatch.observe({ consumer: row.consumer, outcome: 'delivered' }, timings[i]));
       return;
@@ -66,6 +58,26 @@ export class Delivery {
     }
     // The same message objects: a delivery's injected fault, if any, is decided once (see FaultInjector).
     for (const [i, row] of rows.entries()) await this.deliver(row, messages[i]);
+  }
+
+  /**
+   * Delivers `rows` (one, or a lane's batch) in one transaction that their consumers join, with
+   * the replies they send to consumers of this process unless `applyReplies` is off; settles every
+   * row that the consumer's inbox did not. Returns each row's dispatch time in seconds.
+   */
+  private inTransaction(rows: ClaimedRow[], messages: Message[], applyReplies: boolean): Promise<number[]> {
+    return this.db.transaction((tx) =>
+      sharingTransaction(tx, rows.length > 1, async () => {
+        for (const message of messages) Object.assign(message.delivery!, { settled: false, replied: false }); // of this attempt
+        if (applyReplies) this.outbox.collectLocalReplies(tx);
+        const seconds = await this.dispatchAll(tx, rows, messages);
+        await this.applyLocalReplies(tx, messages);
+        const unsettled = rows.filter((_, i) => !messages[i].delivery!.settled).map((row) => row.id);
+        // Settled with the transaction's last writes, in the COMMIT's round trip.
+        if (unsettled.length > 0) await beforeCommit(tx, 'relay-settle', unsettled, (ids) => execute(tx, SETTLE, [ids]).then(() => undefined));
+        return seconds;
+      }),
+    );
   }
 
   /** Dispatches rows of one consumer in `tx`, after its batch hook; returns each one's time in seconds. */
@@ -84,21 +96,19 @@ export class Delivery {
    * Applies, in `tx`, the replies its deliveries sent to consumers of this process (their rows are
    * written already processed, in the same commit), and the replies those send in turn. A reply
    * to the saga engine thus costs no transaction, claim or hand-over of its own, and the saga's
-   * next command commits with the effect that answered the last one.
+   * next command commits with the effect that answered the last one. Marks each of `causes` that
+   * sent one as `replied`.
    */
-  private async applyLocalReplies(tx: EntityManager): Promise<void> {
+  private async applyLocalReplies(tx: EntityManager, causes: Message[]): Promise<void> {
     for (let local = this.outbox.takeLocalReplies(tx); local.length > 0; local = this.outbox.takeLocalReplies(tx)) {
+      const answered = new Set(local.map((reply) => reply.message.meta.causationId));
+      for (const cause of causes) if (answered.has(cause.meta.messageId)) cause.delivery!.replied = true;
       for (const consumer of new Set(local.map((reply) => reply.row.consumer))) {
         const mine = local.filter((reply) => reply.row.consumer === consumer);
         const seconds = await this.dispatchAll(tx, mine.map((reply) => reply.row), mine.map((reply) => reply.message));
         afterCommit(tx, () => seconds.forEach((s) => this.metrics.relayDispatch.observe({ consumer, outcome: 'delivered' }, s)));
       }
     }
-  }
-
-  /** Settles delivered rows with the transaction's last writes, in the COMMIT's round trip. */
-  private settleAtCommit(tx: EntityManager, ids: string[]): Promise<void> {
-    return beforeCommit(tx, 'relay-settle', ids, (all) => execute(tx, SETTLE, [all]).then(() => undefined));
   }
 
   private restore(row: ClaimedRow): Message {
@@ -113,24 +123,12 @@ export class Delivery {
     const timer = this.metrics.relayDispatch.startTimer({ consumer: row.consumer });
     try {
       message ??= this.restore(row);
-      const delivered = message;
-      let replied = false;
-      const attempt = (applyReplies: boolean) =>
-        this.db.transaction((tx) =>
-          sharingTransaction(tx, false, async () => {
-            if (applyReplies) this.outbox.collectLocalReplies(tx);
-            await this.dispatch(row, delivered);
-            replied = this.outbox.hasLocalReplies(tx);
-            await this.applyLocalReplies(tx);
-            // A consumer that did not settle the row itself (it has no inbox) has it settled here.
-            if (!delivered.delivery!.settled) await this.settleAtCommit(tx, [row.id]);
-          }),
-        );
-      // The message was handled but its reply failed to apply here, undoing both: deliver it again
-      // with the reply left to the outbox, so that failure never counts against the message.
-      await attempt(true).catch((error: unknown) => {
-        if (!replied) throw error;
-        return attempt(false);
+      const delivered = [message];
+      // If the message was handled but a reply failed to apply here, undoing both, it goes again
+      // with its replies left to the outbox, so that failure never counts against the message.
+      await this.inTransaction([row], delivered, true).catch((error: unknown) => {
+        if (!delivered[0].delivery!.replied) throw error;
+        return this.inTransaction([row], delivered, false);
       });
       this.metrics.relayBatch.observe(1);
       timer({ outcome: 'delivered' });

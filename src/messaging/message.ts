@@ -34,9 +34,10 @@ export abstract class Message<T = unknown> {
   readonly meta: MessageMeta;
   /**
    * Set by the relay on delivery (not persisted): the outbox row carrying this message, whether
-   * it is settled, and the fault injected into this delivery, once decided (see `FaultInjector`).
+   * it is settled, whether its handling sent replies applied in the same transaction (see
+   * `Delivery`), and the fault injected into this delivery, once decided (see `FaultInjector`).
    */
-  delivery?: { outboxId: string; settled: boolean; injectedFault?: boolean };
+  delivery?: { outboxId: string; settled: boolean; replied?: boolean; injectedFault?: boolean };
 
   constructor(
     readonly data: T,

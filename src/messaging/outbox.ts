@@ -96,11 +96,6 @@ export class Outbox {
     this.localReplies.set(tx, []);
   }
 
-  /** Whether `tx` sent replies to consumers of this process that `takeLocalReplies` has not handed out yet. */
-  hasLocalReplies(tx: EntityManager): boolean {
-    return (this.localReplies.get(tx)?.length ?? 0) > 0;
-  }
-
   /** The replies `tx` sent to consumers of this process since the last call; the caller must apply them in `tx`. */
   takeLocalReplies(tx: EntityManager): LocalReply[] {
     const replies = this.localReplies.get(tx) ?? [];
