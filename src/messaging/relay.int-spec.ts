@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { INestApplicationContext } from '@nestjs/common';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { createTestDatabase } from '../../test/support/test-database.js';
 import { type AppConfig, loadConfig } from '../config/app-config.js';
@@ -188,6 +189,51 @@ describe('relay', () => {
       expect(row).toEqual({ attempts: 1, processed: true, leased_when_written: true });
     } finally {
       await live.close();
+    }
+  });
+
+  it('a reply sent while a relay delivers is kept for that transaction only if its consumer runs in this process', async () => {
+    a.get(MessageConsumers).register('probe-local', async () => undefined); // only `a` has it
+    const outbox = a.get(Outbox);
+    const local = new Probe({ n: 1 }, { recipient: 'probe-local' });
+    const remote = new Probe({ n: 2 }, { recipient: 'probe-elsewhere' }); // a consumer of another process
+    const kept = await a.get(DataSource).transaction(async (tx) => {
+      outbox.collectLocalReplies(tx); // as a delivery does
+      await outbox.add(tx, [local, remote]);
+      return outbox.takeLocalReplies(tx).map((reply) => reply.message.meta.messageId);
+    });
+    expect(kept).toEqual([local.meta.messageId]);
+    const rows: { id: string; processed: boolean }[] = await a.get(DataSource).query(
+      `SELECT message_id::text AS id, processed_at IS NOT NULL AS processed FROM messaging.outbox WHERE message_id = ANY($1)`,
+      [[local.meta.messageId, remote.meta.messageId]],
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.processed]))).toEqual({ [local.meta.messageId]: true, [remote.meta.messageId]: false });
+    await a.get(DataSource).query('UPDATE messaging.outbox SET processed_at = now() WHERE message_id = $1', [remote.meta.messageId]); // nobody will take it
+  });
+
+  it('the outbox trigger does not wake relays for a row written already processed', async () => {
+    const listener = new pg.Client({ connectionString: url });
+    await listener.connect();
+    const woken: string[] = [];
+    listener.on('notification', (n) => woken.push(n.channel));
+    try {
+      await listener.query('LISTEN outbox');
+      const insert = (processed: boolean) =>
+        a.get(DataSource).query(
+          `INSERT INTO messaging.outbox (message_id, consumer, type, payload, meta, processed_at)
+           VALUES (gen_random_uuid(), 'probe-none', 'test.Probe', '{}', '{}', CASE WHEN $1 THEN now() END)`,
+          [processed],
+        );
+      // A notification of a committed transaction reaches a listener before the answer to its next query.
+      await insert(true);
+      await listener.query('SELECT 1');
+      expect(woken).toEqual([]);
+      await insert(false);
+      await listener.query('SELECT 1');
+      expect(woken).toEqual(['outbox']);
+    } finally {
+      await a.get(DataSource).query(`UPDATE messaging.outbox SET processed_at = now() WHERE consumer = 'probe-none'`);
+      await listener.end();
     }
   });
 });
