@@ -4,9 +4,11 @@
 //   npm run grpc -- OrderService.GetOrder '{"order_id":"…"}'
 //   npm run grpc -- order.v1.OrderService.CreateOrder '{"idempotency_key":"k1","customer_id":"c1","items":[{"product_id":"prod_1","quantity":1,"price":"19.99"}]}'
 // Address: GRPC_ADDR, else 127.0.0.1:$GRPC_PORT (default 50051). Field names as in the .proto files.
+// API_KEY is sent as `authorization: Bearer …`. TLS: GRPC_TLS_CA (the server's CA), plus
+// GRPC_TLS_CLIENT_CERT and GRPC_TLS_CLIENT_KEY when the server wants client certificates.
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const PROTO_DIR = fileURLToPath(new URL('../proto/', import.meta.url));
@@ -36,13 +38,21 @@ function findMethod(root, target) {
   return { Service: service.ctor, method };
 }
 
-/** Calls one unary method; resolves with the reply, rejects with the gRPC error. */
-export function call(address, target, request, { keepCase = true, deadlineMs = 10_000 } = {}) {
+/** Plaintext, or TLS with `tls.ca` (PEM), and a client certificate (`tls.cert`, `tls.key`) for mutual TLS. */
+function channelCredentials(tls) {
+  if (!tls) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null);
+}
+
+/** Calls one unary method; resolves with the reply, rejects with the gRPC error. `apiKey` goes as `authorization: Bearer`. */
+export function call(address, target, request, { keepCase = true, deadlineMs = 10_000, apiKey, tls } = {}) {
   const files = readdirSync(PROTO_DIR).filter((f) => f.endsWith('.proto')).map((f) => PROTO_DIR + f);
   const { Service, method } = findMethod(load(files, keepCase), target);
-  const client = new Service(address, grpc.credentials.createInsecure());
+  const client = new Service(address, channelCredentials(tls));
+  const metadata = new grpc.Metadata();
+  if (apiKey) metadata.set('authorization', `Bearer ${apiKey}`);
   return new Promise((resolve, reject) => {
-    client[method](request, { deadline: Date.now() + deadlineMs }, (error, reply) => {
+    client[method](request, metadata, { deadline: Date.now() + deadlineMs }, (error, reply) => {
       client.close();
       if (error) reject(error);
       else resolve(reply);
@@ -51,9 +61,9 @@ export function call(address, target, request, { keepCase = true, deadlineMs = 1
 }
 
 /** Lists the services the server announces through gRPC server reflection. */
-export function listServices(address) {
+export function listServices(address, { tls } = {}) {
   const { grpc: { reflection: { v1 } } } = load([REFLECTION_PROTO], true);
-  const client = new v1.ServerReflection(address, grpc.credentials.createInsecure());
+  const client = new v1.ServerReflection(address, channelCredentials(tls));
   return new Promise((resolve, reject) => {
     const stream = client.ServerReflectionInfo();
     stream.on('data', (response) => {
@@ -77,8 +87,10 @@ async function main() {
     console.error("usage: npm run grpc -- list | <Service>.<Method> '<json>'");
     process.exit(2);
   }
+  const file = (variable) => (process.env[variable] ? readFileSync(process.env[variable]) : undefined);
+  const tls = process.env.GRPC_TLS_CA ? { ca: file('GRPC_TLS_CA'), cert: file('GRPC_TLS_CLIENT_CERT'), key: file('GRPC_TLS_CLIENT_KEY') } : undefined;
   try {
-    const result = target === 'list' ? await listServices(address) : await call(address, target, JSON.parse(json));
+    const result = target === 'list' ? await listServices(address, { tls }) : await call(address, target, JSON.parse(json), { apiKey: process.env.API_KEY, tls });
     console.log(JSON.stringify(result, null, 2));
   } catch (error) {
     console.error(error.code !== undefined ? `${grpc.status[error.code]}: ${error.details}` : error.message);

@@ -9,9 +9,11 @@ import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module.js';
+import { rateLimiter } from './auth/rate-limit.js';
 import type { AppConfig } from './config/app-config.js';
 import { GRPC_PACKAGES, PROTO_FILES } from './grpc/proto-files.js';
 import { ErrorsFilter } from './http/errors.filter.js';
+import { grpcCredentials, useSecurityHeaders } from './http/security.js';
 import { validationPipe } from './http/validation.js';
 import { Metrics } from './observability/metrics.js';
 import { contextFrom, currentTraceparent, inSpan, SpanKind } from './observability/tracing.js';
@@ -23,6 +25,7 @@ const CORRELATION_ID = /^[\w.:-]{1,128}$/;
 export async function createApp(config: AppConfig, logStream?: DestinationStream): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logStream), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(Logger));
+  useSecurityHeaders(app, config);
   app.useBodyParser('json', { limit: '1mb' });
   app.use((req: Request & { correlationId?: string }, res: Response, next: NextFunction) => {
     const given = req.header('x-correlation-id');
@@ -50,6 +53,7 @@ export async function createApp(config: AppConfig, logStream?: DestinationStream
       });
     });
   });
+  app.use(rateLimiter(config));
   app.setGlobalPrefix('api/v1', {
     exclude: [
       { path: 'health', method: RequestMethod.GET },
@@ -57,6 +61,7 @@ export async function createApp(config: AppConfig, logStream?: DestinationStream
       { path: 'health/ready', method: RequestMethod.GET },
       { path: 'metrics', method: RequestMethod.GET },
       { path: 'dashboard', method: RequestMethod.GET },
+      { path: 'dashboard/app.js', method: RequestMethod.GET },
     ],
   });
   app.useGlobalPipes(validationPipe());
@@ -69,6 +74,8 @@ export async function createApp(config: AppConfig, logStream?: DestinationStream
       .setTitle('Saga orchestrator')
       .setDescription('Orders run as sagas across the order, inventory and payment modules, through a transactional outbox.')
       .setVersion('1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (API_KEYS); needed once keys are configured' })
+      .addSecurityRequirements('bearer')
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
@@ -78,7 +85,10 @@ export async function createApp(config: AppConfig, logStream?: DestinationStream
       {
         transport: Transport.GRPC,
         options: {
-          url: `${config.host}:${config.grpcPort}`,
+          url: `${config.grpcHost}:${config.grpcPort}`,
+          credentials: grpcCredentials(config),
+          maxReceiveMessageLength: config.security.grpcMaxMessageBytes,
+          maxSendMessageLength: config.security.grpcMaxMessageBytes,
           package: GRPC_PACKAGES,
           protoPath: PROTO_FILES,
           loader: { longs: String, enums: String, defaults: true, oneofs: true },

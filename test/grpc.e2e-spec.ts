@@ -8,7 +8,11 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 describe('gRPC surface', () => {
   let t: TestApp;
   let address: string;
-  const rpc = (target: string, req: object) => call(address, target, req);
+  // The participants' RPCs need a service key in every mode; the rest is called as an admin.
+  const SERVICE_KEY = 'grpc-test-service-key-0001';
+  const ADMIN_KEY = 'grpc-test-admin-key-00001';
+  const PARTICIPANT_RPC = /^(InventoryService\.(Reserve|Release)Inventory|PaymentService\.(Process|Refund)Payment)$/;
+  const rpc = (target: string, req: object) => call(address, target, req, { apiKey: PARTICIPANT_RPC.test(target) ? SERVICE_KEY : ADMIN_KEY });
   const rpcError = async (target: string, req: object) => {
     const error = await rpc(target, req).then(() => null, (e: { code: number; details: string }) => e);
     if (!error) throw new Error(`${target} succeeded`);
@@ -16,9 +20,9 @@ describe('gRPC surface', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { API_KEYS: `orchestrator:service:${SERVICE_KEY},shop:admin:${ADMIN_KEY}` } });
     address = `127.0.0.1:${t.config.grpcPort}`;
-    await request(t.http).post('/api/v1/products').send({ id: 'grpc_beans', name: 'beans', price: '19.99', stock: 20 }).expect(201);
+    await request(t.http).post('/api/v1/products').set('Authorization', `Bearer ${ADMIN_KEY}`).send({ id: 'grpc_beans', name: 'beans', price: '19.99', stock: 20 }).expect(201);
   });
   afterAll(() => t?.close());
 
@@ -39,7 +43,7 @@ describe('gRPC surface', () => {
 
     const got = await rpc('OrderService.GetOrder', { order_id: created.id });
     expect(got).toMatchObject({ id: created.id, status: 'CONFIRMED', saga_id: created.saga_id, failure_reason: '' });
-    const rest = (await request(t.http).get(`/api/v1/orders/${created.id}`).expect(200)).body;
+    const rest = (await request(t.http).get(`/api/v1/orders/${created.id}`).set('Authorization', `Bearer ${ADMIN_KEY}`).expect(200)).body;
     expect({ status: got.status, total: got.total_amount, created: got.created_at }).toEqual({ status: rest.status, total: rest.totalAmount, created: rest.createdAt });
 
     const saga = await rpc('SagaService.GetSaga', { saga_id: created.saga_id });

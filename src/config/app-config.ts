@@ -1,14 +1,37 @@
-import { parseMoney } from '../common/money.js';
+import { type ApiKey, parseApiKeys } from '../auth/api-keys.js';
+import { isMoney, parseMoney } from '../common/money.js';
+import { EnvReader } from './env-reader.js';
 
 /** Everything the app reads from its environment, parsed once at start-up. */
 export interface AppConfig {
   /** Set by the caller: `DATABASE_URL`, or the embedded cluster started for it. */
   databaseUrl: string;
-  /** Interface HTTP and gRPC listen on. */
+  /** Where the embedded PostgreSQL keeps its data (`DATA_DIR`). */
+  dataDir: string;
+  /** Seeds the demo catalogue once at start (`SEED_DEMO_DATA`). */
+  seedDemoData: boolean;
+  /** Interface HTTP listens on (`HOST`, loopback by default). */
   host: string;
   port: number;
+  /** Interface gRPC listens on (`GRPC_HOST`, `HOST` by default). */
+  grpcHost: string;
   /** 0 turns the gRPC server off (e.g. for a second in-process instance in tests). */
   grpcPort: number;
+  security: {
+    /** `API_KEYS`: none means protected mode (loopback only, unless ALLOW_UNAUTHENTICATED). */
+    apiKeys: ApiKey[];
+    /** Listening beyond loopback with no keys, knowingly. */
+    allowUnauthenticated: boolean;
+    /** Requests per window per key (or per client address without one); 0 turns the limit off. */
+    rateLimit: number;
+    rateLimitWindowMs: number;
+    /** Origins allowed to call the API from a browser (CORS); none: CORS off. */
+    corsOrigins: string[];
+    /** The largest gRPC message received or sent, in bytes. */
+    grpcMaxMessageBytes: number;
+    /** PEM files: TLS for gRPC with cert and key; mutual TLS (clients need a certificate signed by it) with a CA too. */
+    grpcTls: { cert: string; key: string; ca: string } | null;
+  };
   /** /health/ready fails while the oldest due outbox row has waited longer than this. */
   readyMaxBacklogAgeMs: number;
   /** pino level: trace, debug, info, warn, error (`LOG_LEVEL`). */
@@ -73,64 +96,100 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 type Env = Record<string, string | undefined>;
 
 const DAY_MS = 24 * 60 * 60_000;
+const HOUR_MS = 60 * 60_000;
+/** A host name or an IPv4/IPv6 address. */
+const HOST = /^[A-Za-z0-9.:-]{1,253}$/;
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/;
 
-function int(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  return value;
-}
+export const isLoopback = (host: string): boolean => LOOPBACK.test(host);
 
-function rate(env: Env, name: string): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return 0;
-  const value = Number(raw);
-  if (!(value >= 0 && value <= 1)) throw new Error(`${name} must be a number from 0 to 1, got "${raw}"`);
-  return value;
-}
-
-/** Reads the environment; `databaseUrl` stays empty until the database is known. */
-export function loadConfig(env: Env = process.env): AppConfig {
-  return {
-    databaseUrl: env.DATABASE_URL ?? '',
-    host: env.HOST ?? '0.0.0.0',
-    port: int(env, 'PORT', 3000),
-    grpcPort: int(env, 'GRPC_PORT', 50051),
-    logLevel: env.LOG_LEVEL ?? 'info',
-    readyMaxBacklogAgeMs: int(env, 'READY_MAX_BACKLOG_AGE_MS', 30_000),
-    paymentDeclineAboveCents: parseMoney(env.PAYMENT_DECLINE_ABOVE ?? '500.00'),
-    orderBatchSize: Math.max(1, int(env, 'ORDER_BATCH_SIZE', 16)),
+/**
+ * Reads and validates the environment: every setting's type and range, and the relations between
+ * them. Throws a `ConfigError` naming every bad variable with what it accepts; the process does
+ * not start. `databaseUrl` stays empty until the database is known.
+ */
+export function loadConfig(raw: Env = process.env): AppConfig {
+  const env = new EnvReader(raw);
+  const ms = (name: string, fallback: number, min = 1, max = 7 * DAY_MS) => env.int(name, fallback, { min, max });
+  const host = env.string('HOST', '127.0.0.1', HOST, 'a host name or IP address to listen on');
+  const config: AppConfig = {
+    databaseUrl: env.string('DATABASE_URL', '', /^postgres(ql)?:\/\/\S+$/, 'a postgres:// or postgresql:// URL'),
+    dataDir: env.string('DATA_DIR', '.data', /^[^\0]{1,4096}$/, 'a directory path'),
+    seedDemoData: env.bool('SEED_DEMO_DATA', true),
+    host,
+    port: env.int('PORT', 3000, { max: 65_535 }),
+    grpcHost: env.string('GRPC_HOST', host, HOST, 'a host name or IP address to listen on'),
+    grpcPort: env.int('GRPC_PORT', 50051, { max: 65_535 }),
+    security: {
+      apiKeys: parseApiKeys(env),
+      allowUnauthenticated: env.bool('ALLOW_UNAUTHENTICATED', false),
+      rateLimit: env.int('RATE_LIMIT', 1000, { max: 1_000_000 }),
+      rateLimitWindowMs: ms('RATE_LIMIT_WINDOW_MS', 1000, 100, HOUR_MS),
+      corsOrigins: env.list('CORS_ORIGINS'),
+      grpcMaxMessageBytes: env.int('GRPC_MAX_MESSAGE_BYTES', 4 * 1024 * 1024, { min: 1024, max: 256 * 1024 * 1024 }),
+      grpcTls: grpcTls(env),
+    },
+    logLevel: env.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    readyMaxBacklogAgeMs: ms('READY_MAX_BACKLOG_AGE_MS', 30_000),
+    paymentDeclineAboveCents: parseMoney(env.string('PAYMENT_DECLINE_ABOVE', '500.00', isMoney, 'an amount with at most 2 decimals, e.g. 500.00')),
+    orderBatchSize: env.int('ORDER_BATCH_SIZE', 16, { min: 1, max: 1000 }),
     relay: {
-      enabled: env.RELAY_ENABLED !== 'false',
-      pollMs: int(env, 'RELAY_POLL_MS', 500),
-      batchSize: int(env, 'RELAY_BATCH_SIZE', 16),
-      leaseMs: int(env, 'RELAY_LEASE_MS', 30_000),
-      maxBackoffMs: int(env, 'RELAY_MAX_BACKOFF_MS', 30_000),
-      maxAttempts: int(env, 'RELAY_MAX_ATTEMPTS', 10),
+      enabled: env.bool('RELAY_ENABLED', true),
+      pollMs: ms('RELAY_POLL_MS', 500, 10, HOUR_MS),
+      batchSize: env.int('RELAY_BATCH_SIZE', 16, { min: 1, max: 1000 }),
+      leaseMs: ms('RELAY_LEASE_MS', 30_000, 100),
+      maxBackoffMs: ms('RELAY_MAX_BACKOFF_MS', 30_000, 100),
+      maxAttempts: env.int('RELAY_MAX_ATTEMPTS', 10, { min: 1, max: 1000 }),
     },
     saga: {
-      retryAttempts: Math.max(1, int(env, 'SAGA_RETRY_ATTEMPTS', 3)),
-      retryDelayMs: int(env, 'SAGA_RETRY_DELAY_MS', 200),
-      compensationAttempts: Math.max(1, int(env, 'SAGA_COMPENSATION_ATTEMPTS', 8)),
-      maxRetryDelayMs: int(env, 'SAGA_MAX_RETRY_DELAY_MS', 30_000),
-      stepTimeoutMs: int(env, 'SAGA_STEP_TIMEOUT_MS', 30_000),
-      timeoutMs: int(env, 'SAGA_TIMEOUT_SECONDS', 300) * 1000,
-      timerPollMs: int(env, 'SAGA_TIMER_POLL_MS', 250),
+      retryAttempts: env.int('SAGA_RETRY_ATTEMPTS', 3, { min: 1, max: 1000 }),
+      retryDelayMs: ms('SAGA_RETRY_DELAY_MS', 200),
+      compensationAttempts: env.int('SAGA_COMPENSATION_ATTEMPTS', 8, { min: 1, max: 1000 }),
+      maxRetryDelayMs: ms('SAGA_MAX_RETRY_DELAY_MS', 30_000),
+      stepTimeoutMs: ms('SAGA_STEP_TIMEOUT_MS', 30_000, 10),
+      timeoutMs: env.int('SAGA_TIMEOUT_SECONDS', 300, { min: 1, max: 30 * 24 * 3600 }) * 1000,
+      timerPollMs: ms('SAGA_TIMER_POLL_MS', 250, 10, HOUR_MS),
     },
     retention: {
-      intervalMs: int(env, 'RETENTION_INTERVAL_MS', 60_000),
-      batchSize: Math.max(1, int(env, 'RETENTION_BATCH_SIZE', 1000)),
-      outboxMs: int(env, 'RETENTION_OUTBOX_MS', 60 * 60_000),
-      inboxMs: int(env, 'RETENTION_INBOX_MS', 7 * DAY_MS),
-      sagaMs: int(env, 'RETENTION_SAGA_MS', 7 * DAY_MS),
-      idempotencyKeyMs: Math.max(DAY_MS, int(env, 'RETENTION_IDEMPOTENCY_KEY_MS', DAY_MS)),
+      intervalMs: env.int('RETENTION_INTERVAL_MS', 60_000, { max: DAY_MS }),
+      batchSize: env.int('RETENTION_BATCH_SIZE', 1000, { min: 1, max: 100_000 }),
+      outboxMs: ms('RETENTION_OUTBOX_MS', HOUR_MS, 0, 365 * DAY_MS),
+      inboxMs: ms('RETENTION_INBOX_MS', 7 * DAY_MS, 0, 365 * DAY_MS),
+      sagaMs: ms('RETENTION_SAGA_MS', 7 * DAY_MS, 0, 365 * DAY_MS),
+      // Never less than a day: a client may retry a request for that long and must not place a second order.
+      idempotencyKeyMs: ms('RETENTION_IDEMPOTENCY_KEY_MS', DAY_MS, DAY_MS, 365 * DAY_MS),
     },
     faults: {
-      inventoryFailureRate: rate(env, 'INVENTORY_FAILURE_RATE'),
-      paymentFailureRate: rate(env, 'PAYMENT_FAILURE_RATE'),
-      inventoryLatencyMs: int(env, 'INVENTORY_LATENCY_MS', 0),
-      paymentLatencyMs: int(env, 'PAYMENT_LATENCY_MS', 0),
+      inventoryFailureRate: env.rate('INVENTORY_FAILURE_RATE'),
+      paymentFailureRate: env.rate('PAYMENT_FAILURE_RATE'),
+      inventoryLatencyMs: env.int('INVENTORY_LATENCY_MS', 0, { max: 10 * 60_000 }),
+      paymentLatencyMs: env.int('PAYMENT_LATENCY_MS', 0, { max: 10 * 60_000 }),
     },
   };
+  checkRelations(env, config);
+  env.done();
+  return config;
+}
+
+function grpcTls(env: EnvReader): AppConfig['security']['grpcTls'] {
+  const [cert, key, ca] = [env.raw('GRPC_TLS_CERT'), env.raw('GRPC_TLS_KEY'), env.raw('GRPC_TLS_CA')];
+  if (!cert && !key && !ca) return null;
+  if (!cert || !key) return env.fail('GRPC_TLS_CERT and GRPC_TLS_KEY must be set together (GRPC_TLS_CA adds client certificates)', null);
+  return { cert, key, ca: ca ?? '' };
+}
+
+/** Settings that are each valid but wrong together. */
+function checkRelations(env: EnvReader, c: AppConfig): void {
+  const { saga, security } = c;
+  env.check(saga.retryDelayMs <= saga.maxRetryDelayMs, `SAGA_RETRY_DELAY_MS (${saga.retryDelayMs}) must not exceed SAGA_MAX_RETRY_DELAY_MS (${saga.maxRetryDelayMs})`);
+  env.check(saga.stepTimeoutMs >= saga.timerPollMs, `SAGA_STEP_TIMEOUT_MS (${saga.stepTimeoutMs}) must be at least SAGA_TIMER_POLL_MS (${saga.timerPollMs}): a timer cannot fire sooner than the sweep looks`);
+  env.check(saga.timeoutMs >= saga.stepTimeoutMs, `SAGA_TIMEOUT_SECONDS (${saga.timeoutMs / 1000}) must be at least SAGA_STEP_TIMEOUT_MS (${saga.stepTimeoutMs} ms): no step could time out and be retried before the saga's deadline`);
+  // Protected mode: beyond loopback, nobody may call without a key unless that is chosen knowingly.
+  const exposed = [`HOST=${c.host}`, ...(c.grpcPort > 0 ? [`GRPC_HOST=${c.grpcHost}`] : [])].filter((h) => !isLoopback(h.split('=')[1]));
+  env.check(
+    exposed.length === 0 || security.apiKeys.length > 0 || security.allowUnauthenticated,
+    `${exposed.join(' and ')} listens beyond loopback and API_KEYS is empty: anyone who reaches it could place orders and retry sagas. ` +
+      'Configure keys (API_KEYS=name:role:secret,..., roles client, viewer, operator, admin, service; a secret may be sha256:<hex>), ' +
+      'or set ALLOW_UNAUTHENTICATED=true to accept the risk knowingly.',
+  );
 }

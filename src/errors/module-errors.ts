@@ -1,5 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { HttpStatus } from '@nestjs/common';
+import { AuthError, type AuthErrorCode } from '../auth/auth.errors.js';
 import { InventoryError, type InventoryErrorCode } from '../inventory/inventory.errors.js';
 import { MessagingError, type MessagingErrorCode } from '../messaging/messaging.errors.js';
 import { OrderError, type OrderErrorCode } from '../order/order.errors.js';
@@ -7,12 +8,13 @@ import { PaymentError, type PaymentErrorCode } from '../payment/payment.errors.j
 import { SagaError, type SagaErrorCode } from '../saga/saga.errors.js';
 
 /** Every business error code of every module. */
-export type ModuleErrorCode = OrderErrorCode | InventoryErrorCode | PaymentErrorCode | SagaErrorCode | MessagingErrorCode;
+export type ModuleErrorCode = AuthErrorCode | OrderErrorCode | InventoryErrorCode | PaymentErrorCode | SagaErrorCode | MessagingErrorCode;
 
-export type ModuleError = OrderError | InventoryError | PaymentError | SagaError | MessagingError;
+export type ModuleError = AuthError | OrderError | InventoryError | PaymentError | SagaError | MessagingError;
 
 export function isModuleError(error: unknown): error is ModuleError {
   return (
+    error instanceof AuthError ||
     error instanceof OrderError ||
     error instanceof InventoryError ||
     error instanceof PaymentError ||
@@ -26,6 +28,8 @@ export function isModuleError(error: unknown): error is ModuleError {
  * refuses a code without its statuses, so no error can reach a client unmapped.
  */
 export const ERROR_STATUS: Record<ModuleErrorCode, { http: HttpStatus; grpc: GrpcStatus }> = {
+  UNAUTHENTICATED: { http: HttpStatus.UNAUTHORIZED, grpc: GrpcStatus.UNAUTHENTICATED },
+  FORBIDDEN: { http: HttpStatus.FORBIDDEN, grpc: GrpcStatus.PERMISSION_DENIED },
   ORDER_NOT_FOUND: { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND },
   PRODUCT_NOT_FOUND: { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND },
   PAYMENT_NOT_FOUND: { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND },

@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Relay } from '../messaging/relay.js';
+import { PUBLIC, Requires } from '../auth/requires.decorator.js';
 
 interface Health {
   status: 'ok' | 'degraded';
@@ -25,6 +26,7 @@ export class HealthController {
   ) {}
 
   @Get()
+  @Requires('operations.read')
   @ApiOperation({ summary: "The server's state: its database and its relay; 503 while degraded" })
   @ApiOkResponse({ schema: { example: { status: 'ok', database: 'up', relay: 'running' } } })
   @ApiServiceUnavailableResponse({ schema: { example: { status: 'degraded', database: 'down', relay: 'backing-off' } } })
@@ -40,6 +42,7 @@ export class HealthController {
   }
 
   @Get('live')
+  @Requires(PUBLIC)
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness: the process answers (restart it if not)' })
   live() {
@@ -47,6 +50,7 @@ export class HealthController {
   }
 
   @Get('ready')
+  @Requires(PUBLIC)
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: database reachable, migrations applied, relay running, outbox backlog young enough' })
   async ready(@Res({ passthrough: true }) res: Response): Promise<unknown> {

@@ -6,6 +6,7 @@ import { CreateProduct } from './create-product.handler.js';
 import { CreateProductDto } from './dto/create-product.dto.js';
 import { StockViewDto } from './dto/stock-view.dto.js';
 import { GetStock, type StockView } from './inventory.messages.js';
+import { Requires } from '../auth/requires.decorator.js';
 
 @ApiTags('products')
 @Controller('products')
@@ -16,6 +17,7 @@ export class InventoryController {
   ) {}
 
   @Post()
+  @Requires('catalogue.write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Add a product with its initial stock' })
   @ApiCreatedResponse({ type: StockViewDto })
@@ -24,6 +26,7 @@ export class InventoryController {
   }
 
   @Get(':id')
+  @Requires('business.read')
   @ApiOperation({ summary: "A product's price and stock (available and reserved)" })
   @ApiOkResponse({ type: StockViewDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })

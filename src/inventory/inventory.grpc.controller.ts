@@ -4,6 +4,7 @@ import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { GetStockGrpcDto, ReleaseInventoryGrpcDto, ReserveInventoryGrpcDto } from './dto/inventory.grpc.dto.js';
 import { GetStock, InventoryReleased, InventoryReserved, ReleaseInventory, ReserveInventory } from './inventory.messages.js';
 import type { ReserveReply } from './reserve-inventory.handler.js';
+import { Requires } from '../auth/requires.decorator.js';
 
 /**
  * `inventory.v1.InventoryService`: the saga's commands, executed by the same handlers. The
@@ -17,6 +18,7 @@ export class InventoryGrpcController {
   ) {}
 
   @GrpcMethod('InventoryService', 'ReserveInventory')
+  @Requires('participant.call')
   async reserve(@Payload() req: ReserveInventoryGrpcDto) {
     const command = new ReserveInventory({ orderId: req.orderId, lines: req.lines }, { messageId: `grpc:${req.idempotencyKey}` });
     const reply: ReserveReply = await this.commands.execute(command);
@@ -26,6 +28,7 @@ export class InventoryGrpcController {
   }
 
   @GrpcMethod('InventoryService', 'ReleaseInventory')
+  @Requires('participant.call')
   async release(@Payload() req: ReleaseInventoryGrpcDto) {
     const command = new ReleaseInventory({ orderId: req.orderId }, { messageId: `grpc:${req.idempotencyKey}` });
     const reply: InventoryReleased = await this.commands.execute(command);
@@ -33,6 +36,7 @@ export class InventoryGrpcController {
   }
 
   @GrpcMethod('InventoryService', 'GetStock')
+  @Requires('business.read')
   getStock(@Payload() req: GetStockGrpcDto) {
     return this.queries.execute(new GetStock(req.productId));
   }

@@ -5,6 +5,7 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { ErrorBodyDto } from '../http/error-body.dto.js';
 import { MessagingError } from './messaging.errors.js';
+import { Requires } from '../auth/requires.decorator.js';
 
 class DeadLetterDto {
   @ApiProperty({ example: '1042' }) id!: string;
@@ -74,6 +75,7 @@ export class DeadLettersController {
   constructor(private readonly db: DataSource) {}
 
   @Get()
+  @Requires('operations.read')
   @ApiOperation({ summary: 'Messages the relay gave up on, newest first' })
   @ApiOkResponse({ type: DeadLetterPageDto })
   async list(@Query() query: ListDeadLettersQueryDto): Promise<DeadLetterPageDto> {
@@ -88,6 +90,7 @@ export class DeadLettersController {
   }
 
   @Post(':id/redrive')
+  @Requires('operations.act')
   @HttpCode(200)
   @ApiOperation({ summary: 'Deliver a dead letter again, with a fresh count of attempts' })
   @ApiOkResponse({ type: DeadLetterDto, description: 'The row as it was before the re-drive.' })

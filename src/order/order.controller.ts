@@ -21,6 +21,7 @@ import { OrderPageDto, OrderViewDto } from './dto/order-view.dto.js';
 import { GetOrder, ListCustomerOrders, type OrderPage } from './order.queries.js';
 import type { OrderView } from './order.view.js';
 import { PlaceOrder, type PlaceOrderResult } from './place-order.handler.js';
+import { Requires } from '../auth/requires.decorator.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/; // printable ASCII, no spaces
 
@@ -33,6 +34,7 @@ export class OrderController {
   ) {}
 
   @Post('orders')
+  @Requires('orders.place')
   @HttpCode(201)
   @ApiOperation({
     summary: 'Place an order; its saga runs in the background',
@@ -60,6 +62,7 @@ export class OrderController {
   }
 
   @Get('orders/:id')
+  @Requires('business.read')
   @ApiOperation({ summary: 'An order and its status' })
   @ApiOkResponse({ type: OrderViewDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
@@ -68,6 +71,7 @@ export class OrderController {
   }
 
   @Get('orders/:id/saga')
+  @Requires('business.read')
   @ApiOperation({ summary: "The saga that runs an order, with its step history" })
   @ApiOkResponse({ schema: { $ref: getSchemaPath('SagaViewDto') } }) // declared by the saga module
   @ApiNotFoundResponse({ type: ErrorBodyDto })
@@ -77,6 +81,7 @@ export class OrderController {
   }
 
   @Get('customers/:customerId/orders')
+  @Requires('business.read')
   @ApiOperation({ summary: "A customer's orders, newest first, paged by cursor" })
   @ApiOkResponse({ type: OrderPageDto })
   list(@Param('customerId') customerId: string, @Query() query: PageQueryDto): Promise<OrderPage> {

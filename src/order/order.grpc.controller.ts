@@ -5,6 +5,7 @@ import { CreateOrderGrpcDto, GetOrderGrpcDto } from './dto/create-order.grpc.dto
 import { GetOrder } from './order.queries.js';
 import type { OrderView } from './order.view.js';
 import { PlaceOrder, type PlaceOrderResult } from './place-order.handler.js';
+import { Requires } from '../auth/requires.decorator.js';
 
 /** `order.v1.OrderService`: the same command and query handlers as the REST controller. */
 @Controller()
@@ -15,6 +16,7 @@ export class OrderGrpcController {
   ) {}
 
   @GrpcMethod('OrderService', 'CreateOrder')
+  @Requires('orders.place')
   async createOrder(@Payload() req: CreateOrderGrpcDto) {
     const { customerId, items, idempotencyKey } = req;
     const result: PlaceOrderResult = await this.commands.execute(new PlaceOrder({ customerId, items }, idempotencyKey));
@@ -22,6 +24,7 @@ export class OrderGrpcController {
   }
 
   @GrpcMethod('OrderService', 'GetOrder')
+  @Requires('business.read')
   async getOrder(@Payload() req: GetOrderGrpcDto) {
     return toGrpc(await this.queries.execute(new GetOrder(req.orderId)));
   }

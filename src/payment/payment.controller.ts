@@ -4,6 +4,7 @@ import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nest
 import { ErrorBodyDto } from '../http/error-body.dto.js';
 import { PaymentViewDto } from './dto/payment-view.dto.js';
 import { GetPayment, type PaymentView } from './payment.messages.js';
+import { Requires } from '../auth/requires.decorator.js';
 
 @ApiTags('payments')
 @Controller('orders')
@@ -11,6 +12,7 @@ export class PaymentController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get(':id/payment')
+  @Requires('business.read')
   @ApiOperation({ summary: "An order's payment: CAPTURED, DECLINED or REFUNDED" })
   @ApiOkResponse({ type: PaymentViewDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })

@@ -5,6 +5,7 @@ import { formatMoney, parseMoney } from '../common/money.js';
 import { GetPaymentGrpcDto, ProcessPaymentGrpcDto, RefundPaymentGrpcDto } from './dto/payment.grpc.dto.js';
 import { GetPayment, PaymentDeclined, type PaymentRefunded, type PaymentView, ProcessPayment, RefundPayment } from './payment.messages.js';
 import type { PaymentReply } from './process-payment.handler.js';
+import { Requires } from '../auth/requires.decorator.js';
 
 /** `payment.v1.PaymentService`: the saga's commands, executed by the same handlers. */
 @Controller()
@@ -15,6 +16,7 @@ export class PaymentGrpcController {
   ) {}
 
   @GrpcMethod('PaymentService', 'ProcessPayment')
+  @Requires('participant.call')
   async process(@Payload() req: ProcessPaymentGrpcDto) {
     const amount = formatMoney(parseMoney(req.amount));
     const command = new ProcessPayment({ orderId: req.orderId, customerId: req.customerId, amount }, { messageId: `grpc:${req.idempotencyKey}` });
@@ -24,6 +26,7 @@ export class PaymentGrpcController {
   }
 
   @GrpcMethod('PaymentService', 'RefundPayment')
+  @Requires('participant.call')
   async refund(@Payload() req: RefundPaymentGrpcDto) {
     const command = new RefundPayment({ orderId: req.orderId }, { messageId: `grpc:${req.idempotencyKey}` });
     const reply: PaymentRefunded = await this.commands.execute(command);
@@ -31,6 +34,7 @@ export class PaymentGrpcController {
   }
 
   @GrpcMethod('PaymentService', 'GetPayment')
+  @Requires('business.read')
   async get(@Payload() req: GetPaymentGrpcDto) {
     return { ...(await this.queries.execute(new GetPayment(req.orderId))), reason: '' };
   }

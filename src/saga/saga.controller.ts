@@ -5,6 +5,7 @@ import { ErrorBodyDto } from '../http/error-body.dto.js';
 import { ListSagasQueryDto, SagaStatsQueryDto } from './dto/list-sagas.query.dto.js';
 import { SagaPageDto, SagaViewDto } from './dto/saga-view.dto.js';
 import { GetSaga, GetSagaStats, ListSagas, RetrySaga, type SagaPage, type SagaStats, type SagaView } from './saga.messages.js';
+import { Requires } from '../auth/requires.decorator.js';
 
 @ApiTags('sagas')
 @ApiExtraModels(SagaViewDto)
@@ -16,6 +17,7 @@ export class SagaController {
   ) {}
 
   @Get()
+  @Requires('operations.read')
   @ApiOperation({ summary: 'Sagas, newest first, by status and type (e.g. ?status=FAILED for the ones that need a person)' })
   @ApiOkResponse({ type: SagaPageDto })
   list(@Query() query: ListSagasQueryDto): Promise<SagaPage> {
@@ -23,6 +25,7 @@ export class SagaController {
   }
 
   @Get('stats')
+  @Requires('operations.read')
   @ApiOperation({ summary: 'How many sagas are in each status (optionally of one type), and the types there are' })
   @ApiOkResponse({ schema: { example: { counts: { STARTED: 0, RUNNING: 2, COMPLETED: 40, COMPENSATING: 0, COMPENSATED: 4, FAILED: 1 }, types: ['place-order'] } } })
   stats(@Query() query: SagaStatsQueryDto): Promise<SagaStats> {
@@ -30,6 +33,7 @@ export class SagaController {
   }
 
   @Get(':id')
+  @Requires('operations.read')
   @ApiOperation({ summary: 'A saga with its status and step history' })
   @ApiOkResponse({ type: SagaViewDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
@@ -38,6 +42,7 @@ export class SagaController {
   }
 
   @Post(':id/retry')
+  @Requires('operations.act')
   @HttpCode(200)
   @ApiOperation({ summary: 'Resume a FAILED saga: its compensation is tried again from where it stopped' })
   @ApiOkResponse({ type: SagaViewDto, description: 'The saga, COMPENSATING again.' })

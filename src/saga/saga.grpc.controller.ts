@@ -3,6 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { IsString } from 'class-validator';
 import { GetSaga, type SagaView } from './saga.messages.js';
+import { Requires } from '../auth/requires.decorator.js';
 
 export class GetSagaGrpcDto {
   @IsString()
@@ -15,6 +16,7 @@ export class SagaGrpcController {
   constructor(private readonly queries: QueryBus) {}
 
   @GrpcMethod('SagaService', 'GetSaga')
+  @Requires('operations.read')
   async get(@Payload() req: GetSagaGrpcDto) {
     const saga: SagaView = await this.queries.execute(new GetSaga(req.sagaId));
     return {

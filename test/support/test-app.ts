@@ -34,6 +34,7 @@ export async function startTestApp(
     ...loadConfig({ LOG_LEVEL: 'error', ...overrides.env }),
     databaseUrl,
     host: '127.0.0.1',
+    grpcHost: '127.0.0.1',
     port: 0,
     grpcPort: overrides.grpc === false ? 0 : await freePort(),
   };
