@@ -4,7 +4,8 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AuthError } from './auth.errors.js';
-import { type Caller, callerName, callerOfRequest, identify, type RequestWithCaller } from './caller.js';
+import { auditEntry } from './audit.js';
+import { type Caller, callerOfRequest, identify, type RequestWithCaller } from './caller.js';
 import { PUBLIC, REQUIRES } from './requires.decorator.js';
 import { AUDITED, type Permission } from './roles.js';
 
@@ -29,7 +30,8 @@ export class AccessGuard implements CanActivate {
     const caller = this.callerOf(context);
     if (needed !== undefined && caller.permissions.includes(needed)) return true;
     const error = refusal(caller, needed);
-    if (needed && AUDITED.includes(needed)) this.audit.warn({ audit: true, actor: callerName(caller), action: actionOf(context), outcome: 'denied' }, 'audit');
+    // Operator and admin actions are HTTP routes only (no RPC changes what operators look after).
+    if (needed && AUDITED.includes(needed) && context.getType() === 'http') this.audit.warn({ ...auditEntry(context, caller, needed), outcome: 'denied' }, 'audit');
     throw error;
   }
 
@@ -48,13 +50,4 @@ function refusal(caller: Caller, needed: Permission | undefined): AuthError {
   if (caller.kind === 'unknown') return new AuthError('UNAUTHENTICATED', 'A valid API key is required: send "Authorization: Bearer <key>"');
   if (caller.kind === 'anonymous') return new AuthError('UNAUTHENTICATED', `${needed} needs an API key with the service role (API_KEYS)`);
   return new AuthError('FORBIDDEN', `The ${caller.role} role may not ${needed}`);
-}
-
-/** What an audit line says was done: the route (`POST /api/v1/sagas/:id/retry`) and its target id. */
-export function actionOf(context: ExecutionContext): { route: string; target?: string } {
-  if (context.getType() === 'rpc') return { route: `${context.getClass().name}.${context.getHandler().name}` };
-  const req = context.switchToHttp().getRequest<Request>();
-  const route = req.route ? `${req.method} ${req.baseUrl}${req.route.path as string}` : `${req.method} ${req.path}`;
-  const target = typeof req.params?.id === 'string' ? req.params.id : undefined;
-  return { route, ...(target !== undefined && { target }) };
 }

@@ -2,8 +2,8 @@ import { type CallHandler, type ExecutionContext, Injectable, Logger, type NestI
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { type Observable, tap } from 'rxjs';
-import { actionOf } from './access.guard.js';
-import { callerName, type RequestWithCaller } from './caller.js';
+import { auditEntry } from './audit.js';
+import type { RequestWithCaller } from './caller.js';
 import { REQUIRES } from './requires.decorator.js';
 import { AUDITED, type Permission } from './roles.js';
 
@@ -21,8 +21,7 @@ export class AuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const needed = this.reflector.getAllAndOverride<Permission | undefined>(REQUIRES, [context.getHandler(), context.getClass()]);
     if (context.getType() !== 'http' || !needed || !AUDITED.includes(needed)) return next.handle();
-    const caller = context.switchToHttp().getRequest<Request & RequestWithCaller>().caller;
-    const line = { audit: true, actor: caller ? callerName(caller) : 'anonymous', role: caller?.kind === 'key' ? caller.role : null, permission: needed, ...actionOf(context) };
+    const line = auditEntry(context, context.switchToHttp().getRequest<Request & RequestWithCaller>().caller, needed);
     return next.handle().pipe(
       tap({
         next: () => this.audit.log({ ...line, outcome: 'done' }, 'audit'),

@@ -1,0 +1,23 @@
+import type { ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import { type Caller, callerName } from './caller.js';
+import type { Permission } from './roles.js';
+
+/**
+ * What an audit line says, before its outcome: who (the key's name and role, never the key),
+ * with which permission, what (the route, e.g. `POST /api/v1/sagas/:id/retry`) and to which
+ * saga, dead letter or product (the route's id).
+ */
+export function auditEntry(context: ExecutionContext, caller: Caller | undefined, permission: Permission) {
+  const req = context.switchToHttp().getRequest<Request>();
+  const route = req.route ? `${req.method} ${req.baseUrl}${req.route.path as string}` : `${req.method} ${req.path}`;
+  const target = typeof req.params?.id === 'string' ? req.params.id : undefined;
+  return {
+    audit: true,
+    actor: caller ? callerName(caller) : 'anonymous',
+    role: caller?.kind === 'key' ? caller.role : null,
+    permission,
+    route,
+    ...(target !== undefined && { target }),
+  };
+}
