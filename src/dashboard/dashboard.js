@@ -113,9 +113,9 @@ async function identify() {
   const me = await get('/auth/whoami');
   auth.permissions = me.permissions;
   const who = document.getElementById('who');
-  who.replaceChildren(me.keysConfigured
+  who.replaceChildren(...(me.keysConfigured
     ? [`${me.name} (${me.role}) `, h('button', { 'data-testid': 'forget-key', onclick: () => { auth.key = ''; sessionStorage.removeItem('apiKey'); refresh(); } }, 'forget key')]
-    : 'no API keys: local access');
+    : ['no API keys: local access']));
 }
 
 let timer;

@@ -10,6 +10,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('saga dashboard in a browser', () => {
   let t: TestApp;
@@ -17,6 +18,7 @@ describe('saga dashboard in a browser', () => {
   let page: Page;
   let base: string;
   const sagas: Record<string, { id: string; sagaId: string }> = {};
+  const consoleErrors: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's (apt-get install chromium) or set CHROMIUM_PATH`);
@@ -30,11 +32,13 @@ describe('saga dashboard in a browser', () => {
     sagas.compensated = await place(2); // 600.00: declined
     await t.waitForSaga(sagas.completed.sagaId);
     await t.waitForSaga(sagas.compensated.sagaId);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    // A script error, or anything the content security policy refused (the favicon's 404 aside).
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) consoleErrors.push(message.text());
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -93,5 +97,70 @@ describe('saga dashboard in a browser', () => {
     await t.waitForSaga(failed.sagaId);
     await page.waitForFunction(() => document.querySelector('[data-testid="detail-status"]')?.textContent === 'COMPENSATED', undefined, { timeout: 10_000 });
     expect(await page.locator('[data-testid="retry"]').count()).toBe(0);
+    expect(consoleErrors).toEqual([]);
+  });
+});
+
+describe('saga dashboard with API keys', () => {
+  const KEYS = { viewer: 'ui-viewer-secret-000001', operator: 'ui-operator-secret-00001', admin: 'ui-admin-secret-00000001' };
+  let t: TestApp;
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+  let failed: { sagaId: string };
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { SAGA_COMPENSATION_ATTEMPTS: '1', API_KEYS: Object.entries(KEYS).map(([role, key]) => `ui-${role}:${role}:${key}`).join(',') } });
+    base = `http://127.0.0.1:${(t.http.address() as { port: number }).port}`;
+    const admin = { Authorization: `Bearer ${KEYS.admin}` };
+    await request(t.http).post('/api/v1/products').set(admin).send({ id: 'ui_keys', name: 'beans', price: '300.00', stock: 100 }).expect(201);
+    const faults = t.app.get(FaultInjector);
+    faults.failNext('inventory.ReleaseInventory', Infinity);
+    failed = (await request(t.http).post('/api/v1/orders').set(admin).send({ customerId: 'cust_ui', items: [{ productId: 'ui_keys', quantity: 2, price: '300.00' }] }).expect(201)).body;
+    expect(await t.waitForSaga(failed.sagaId)).toBe('FAILED');
+    faults.clear();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  const enterKey = async (key: string) => {
+    await page.waitForSelector('[data-testid="key-form"]');
+    await page.fill('[data-testid="key-input"]', key);
+    await page.click('[data-testid="key-submit"]');
+  };
+
+  it('asks for a key, refuses a wrong one, and keeps a good one for the browser session', async () => {
+    await page.goto(`${base}/dashboard`);
+    await page.waitForSelector('[data-testid="key-form"]');
+    expect(await page.locator('[data-testid="saga-row"]').count()).toBe(0);
+    await enterKey('not-a-key-at-all-0000000');
+    await page.waitForFunction(() => document.querySelector('[data-testid="key-message"]')?.textContent === 'That key was refused.');
+    await enterKey(KEYS.viewer);
+    await page.waitForSelector('[data-testid="saga-row"]');
+    expect(await page.locator('[data-testid="who"]').textContent()).toContain('ui-viewer (viewer)');
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-keys-viewer.png`, fullPage: true });
+    await page.reload(); // the same tab: no second prompt
+    await page.waitForSelector('[data-testid="saga-row"]');
+    expect(await page.locator('[data-testid="key-form"]').count()).toBe(0);
+  });
+
+  it('shows Retry to an operator only, and the retry works', async () => {
+    await page.goto(`${base}/dashboard#/sagas/${failed.sagaId}`);
+    await page.waitForSelector('[data-testid="detail-status"]');
+    expect(await page.locator('[data-testid="detail-status"]').textContent()).toBe('FAILED');
+    expect(await page.locator('[data-testid="retry"]').count()).toBe(0); // a viewer
+
+    await page.click('[data-testid="forget-key"]');
+    await enterKey(KEYS.operator);
+    await page.waitForSelector('[data-testid="retry"]');
+    expect(await page.locator('[data-testid="who"]').textContent()).toContain('ui-operator (operator)');
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-keys-operator.png`, fullPage: true });
+    await page.click('[data-testid="retry"]');
+    await t.waitForSaga(failed.sagaId);
+    await page.waitForFunction(() => document.querySelector('[data-testid="detail-status"]')?.textContent === 'COMPENSATED', undefined, { timeout: 10_000 });
   });
 });
