@@ -23,13 +23,14 @@ const CORRELATION_ID = /^[\w.:-]{1,128}$/;
 export async function createApp(config: AppConfig, logStream?: DestinationStream): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logStream), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.useBodyParser('json', { limit: '1mb' });
   app.use((req: Request & { correlationId?: string }, res: Response, next: NextFunction) => {
     const given = req.header('x-correlation-id');
     req.correlationId = given && CORRELATION_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Correlation-Id', req.correlationId);
     next();
   });
+  // After the correlation id, so a body it refuses is answered with one.
+  app.useBodyParser('json', { limit: '1mb' });
   const { httpDuration } = app.get(Metrics);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = httpDuration.startTimer({ method: req.method });

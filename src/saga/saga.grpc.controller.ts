@@ -1,11 +1,11 @@
 import { Controller } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
-import { IsString } from 'class-validator';
+import { IsUuid } from '../common/is-uuid.js';
 import { GetSaga, type SagaView } from './saga.messages.js';
 
 export class GetSagaGrpcDto {
-  @IsString()
+  @IsUuid()
   sagaId!: string;
 }
 

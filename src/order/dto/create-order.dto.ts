@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsObject, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { IsMoneyAmount } from '../../common/is-money-amount.js';
 
 export class OrderItemDto {
@@ -34,6 +34,7 @@ export class CreateOrderDto {
 
   @ApiProperty({ type: [OrderItemDto], minItems: 1, maxItems: 100 })
   @IsArray()
+  @IsObject({ each: true })
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
   @ValidateNested({ each: true })
