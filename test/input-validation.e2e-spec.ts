@@ -35,6 +35,11 @@ describe('hostile input is refused before any handler runs', () => {
     ['a body that is not JSON', (r) => r.post('/api/v1/orders').set('Content-Type', 'text/plain').send('hello'), { field: 'body', message: 'body must be a JSON object' }],
     ['a missing customerId', (r) => r.post('/api/v1/orders').send({ items: [item] }), { field: 'customerId', message: 'customerId is required' }],
     ['a missing nested field', (r) => r.post('/api/v1/orders').send({ customerId: 'c', items: [{ productId: 'p', price: '1.00' }] }), { field: 'items.0.quantity', message: 'items.0.quantity is required' }],
+    [
+      'an order whose total does not fit the stored amount',
+      (r) => r.post('/api/v1/orders').send({ customerId: 'c', items: [{ ...item, quantity: 7116, price: '56571269585.62' }] }),
+      { field: 'items', message: 'items must total at most 999999999999.99' },
+    ],
     ['items that are not an array', (r) => r.post('/api/v1/orders').send({ customerId: 'c', items: 'lots' }), { field: 'items', message: 'items must be an array' }],
     ['NUL in a body string', (r) => r.post('/api/v1/orders').send({ customerId: 'c\u0000', items: [item] }), { field: 'customerId', message: 'customerId must not contain a NUL character' }],
     ['NUL in a nested body string', (r) => r.post('/api/v1/products').send({ name: 'a\u0000b', price: '1.00', stock: 1 }), { field: 'name', message: 'name must not contain a NUL character' }],

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsObject, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { IsMoneyAmount } from '../../common/is-money-amount.js';
+import { IsMoneyAmount, IsPayableTotal } from '../../common/is-money-amount.js';
 
 export class OrderItemDto {
   @ApiProperty({ example: 'prod_1' })
@@ -37,6 +37,7 @@ export class CreateOrderDto {
   @IsObject({ each: true })
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
+  @IsPayableTotal()
   @ValidateNested({ each: true })
   @Type(() => OrderItemDto)
   items!: OrderItemDto[];
