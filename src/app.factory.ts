@@ -26,7 +26,6 @@ export async function createApp(config: AppConfig, logStream?: DestinationStream
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logStream), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(Logger));
   useSecurityHeaders(app, config);
-  app.useBodyParser('json', { limit: '1mb' });
   app.use((req: Request & { correlationId?: string }, res: Response, next: NextFunction) => {
     const given = req.header('x-correlation-id');
     req.correlationId = given && CORRELATION_ID.test(given) ? given : randomUUID();
@@ -54,6 +53,9 @@ export async function createApp(config: AppConfig, logStream?: DestinationStream
     });
   });
   app.use(rateLimiter(config));
+  // After the correlation id, so a body it refuses is answered with one; after the rate limit, so
+  // a caller over it costs no parsing.
+  app.useBodyParser('json', { limit: '1mb' });
   app.setGlobalPrefix('api/v1', {
     exclude: [
       { path: 'health', method: RequestMethod.GET },

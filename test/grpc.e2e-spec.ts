@@ -68,13 +68,14 @@ describe('gRPC surface', () => {
   it('answers NOT_FOUND for unknown ids and INVALID_ARGUMENT for bad requests, changing nothing', async () => {
     for (const [target, req] of [
       ['OrderService.GetOrder', { order_id: '00000000-0000-4000-8000-000000000000' }],
-      ['OrderService.GetOrder', { order_id: 'not-an-id' }],
       ['SagaService.GetSaga', { saga_id: '00000000-0000-4000-8000-000000000000' }],
       ['PaymentService.GetPayment', { order_id: 'nope' }],
       ['InventoryService.GetStock', { product_id: 'nope' }],
     ] as const) {
       expect({ target, code: (await rpcError(target, req)).code }).toEqual({ target, code: status.NOT_FOUND });
     }
+    // An id that cannot be one (order and saga ids are UUIDs) is a bad request, not a lookup.
+    expect((await rpcError('OrderService.GetOrder', { order_id: 'not-an-id' })).code).toBe(status.INVALID_ARGUMENT);
     const before = await t.sql.query('SELECT count(*)::int AS n FROM orders.orders');
     const bad = [
       { idempotency_key: '', customer_id: 'c', items: [{ product_id: 'grpc_beans', quantity: 1, price: '1.00' }] }, // key required

@@ -119,7 +119,7 @@ describe('order input: idempotency and validation', () => {
 
     it.each(cases)('%s', async (_name, payload, field) => {
       const before = await footprint(t);
-      const res = await request(t.http).post('/api/v1/orders').set('Idempotency-Key', `bad-${_name}`).send(payload as object).expect(400);
+      const res = await request(t.http).post('/api/v1/orders').set('Idempotency-Key', `bad-${_name.replaceAll(' ', '-')}`).send(payload as object).expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
       expect(res.body.message).toMatch(field);
       expect(JSON.stringify(res.body)).not.toMatch(/\bat .*\.(ts|js):\d+/); // no stack trace

@@ -124,21 +124,23 @@ describe('order saga over HTTP', () => {
     await t.drain();
   });
 
-  it('answers 404 for unknown ids, never a 500', async () => {
+  it('answers 404 for unknown ids and 400 for ids that cannot be one, never a 500', async () => {
     const unknown = '00000000-0000-4000-8000-000000000000';
     for (const path of [
       `/api/v1/orders/${unknown}`,
-      '/api/v1/orders/not-a-uuid',
       `/api/v1/orders/${unknown}/saga`,
       `/api/v1/orders/${unknown}/payment`,
       `/api/v1/sagas/${unknown}`,
-      '/api/v1/sagas/not-a-uuid',
       '/api/v1/products/no_such_product',
     ]) {
       const res = await request(t.http).get(path);
       expect({ path, status: res.status }).toEqual({ path, status: 404 });
       expect(res.body).toMatchObject({ statusCode: 404, code: expect.stringMatching(/_NOT_FOUND$/) });
       expect(res.body.correlationId).toBe(res.headers['x-correlation-id']);
+    }
+    for (const path of ['/api/v1/orders/not-a-uuid', '/api/v1/orders/not-a-uuid/saga', '/api/v1/sagas/not-a-uuid']) {
+      const res = await request(t.http).get(path);
+      expect({ path, status: res.status, body: res.body }).toMatchObject({ path, status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ field: 'id', messages: ['id must be a UUID'] }] } });
     }
   });
 

@@ -4,6 +4,7 @@ import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, A
 import { ErrorBodyDto } from '../http/error-body.dto.js';
 import { CreateProduct } from './create-product.handler.js';
 import { CreateProductDto } from './dto/create-product.dto.js';
+import { ProductIdParams } from './dto/product-params.dto.js';
 import { StockViewDto } from './dto/stock-view.dto.js';
 import { GetStock, type StockView } from './inventory.messages.js';
 import { Requires } from '../auth/requires.decorator.js';
@@ -30,7 +31,7 @@ export class InventoryController {
   @ApiOperation({ summary: "A product's price and stock (available and reserved)" })
   @ApiOkResponse({ type: StockViewDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
-  get(@Param('id') id: string): Promise<StockView> {
+  get(@Param() { id }: ProductIdParams): Promise<StockView> {
     return this.queries.execute(new GetStock(id));
   }
 }

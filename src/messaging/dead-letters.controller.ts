@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { ErrorBodyDto } from '../http/error-body.dto.js';
 import { MessagingError } from './messaging.errors.js';
@@ -39,7 +39,14 @@ class ListDeadLettersQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   before?: number;
+}
+
+class DeadLetterIdParams {
+  @ApiProperty({ example: '1042', pattern: '^\\d{1,18}$' })
+  @Matches(/^\d{1,18}$/, { message: '$property must be an outbox row id (digits)' })
+  id!: string;
 }
 
 interface DeadLetterRow {
@@ -95,17 +102,15 @@ export class DeadLettersController {
   @ApiOperation({ summary: 'Deliver a dead letter again, with a fresh count of attempts' })
   @ApiOkResponse({ type: DeadLetterDto, description: 'The row as it was before the re-drive.' })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
-  async redrive(@Param('id') id: string): Promise<DeadLetterDto> {
-    const [row]: DeadLetterRow[] = /^\d{1,18}$/.test(id)
-      ? await this.db.query(
-          `WITH before AS (SELECT * FROM messaging.outbox WHERE id = $1 AND dead_at IS NOT NULL AND processed_at IS NULL FOR UPDATE),
-                redriven AS (
-                  UPDATE messaging.outbox o SET dead_at = NULL, attempts = 0, available_at = now()
-                    FROM before WHERE o.id = before.id)
-           SELECT * FROM before`,
-          [id],
-        )
-      : [];
+  async redrive(@Param() { id }: DeadLetterIdParams): Promise<DeadLetterDto> {
+    const [row]: DeadLetterRow[] = await this.db.query(
+      `WITH before AS (SELECT * FROM messaging.outbox WHERE id = $1 AND dead_at IS NOT NULL AND processed_at IS NULL FOR UPDATE),
+            redriven AS (
+              UPDATE messaging.outbox o SET dead_at = NULL, attempts = 0, available_at = now()
+                FROM before WHERE o.id = before.id)
+       SELECT * FROM before`,
+      [id],
+    );
     if (!row) throw new MessagingError('DEAD_LETTER_NOT_FOUND', `No dead letter ${id}`);
     return toDto(row);
   }

@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
   ApiBadRequestResponse,
@@ -14,16 +14,16 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ErrorBodyDto } from '../http/error-body.dto.js';
+import { IdempotencyKeyHeader } from '../http/idempotency-key.header.js';
 import { GetSaga, type SagaView } from '../saga/saga.messages.js';
 import { CreateOrderDto } from './dto/create-order.dto.js';
 import { PageQueryDto } from '../common/page-query.dto.js';
+import { CustomerParams, OrderIdParams } from './dto/order-params.dto.js';
 import { OrderPageDto, OrderViewDto } from './dto/order-view.dto.js';
 import { GetOrder, ListCustomerOrders, type OrderPage } from './order.queries.js';
 import type { OrderView } from './order.view.js';
 import { PlaceOrder, type PlaceOrderResult } from './place-order.handler.js';
 import { Requires } from '../auth/requires.decorator.js';
-
-const KEY = /^[\x21-\x7e]{1,255}$/; // printable ASCII, no spaces
 
 @ApiTags('orders')
 @Controller()
@@ -47,15 +47,9 @@ export class OrderController {
   @ApiConflictResponse({ type: ErrorBodyDto })
   async create(
     @Body() body: CreateOrderDto,
-    @Headers('idempotency-key') key: string | undefined,
-    @Headers('x-idempotency-key') xKey: string | undefined,
+    @IdempotencyKeyHeader() idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<OrderView> {
-    const idempotencyKey = key ?? xKey;
-    if (idempotencyKey !== undefined && !KEY.test(idempotencyKey)) {
-      const message = 'Idempotency-Key must be 1-255 printable characters without spaces';
-      throw new BadRequestException({ code: 'VALIDATION_FAILED', message, errors: [{ field: 'Idempotency-Key', messages: [message] }] });
-    }
     const result: PlaceOrderResult = await this.commands.execute(new PlaceOrder(body, idempotencyKey));
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
     return result.order;
@@ -66,7 +60,7 @@ export class OrderController {
   @ApiOperation({ summary: 'An order and its status' })
   @ApiOkResponse({ type: OrderViewDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
-  get(@Param('id') id: string): Promise<OrderView> {
+  get(@Param() { id }: OrderIdParams): Promise<OrderView> {
     return this.queries.execute(new GetOrder(id));
   }
 
@@ -75,7 +69,7 @@ export class OrderController {
   @ApiOperation({ summary: "The saga that runs an order, with its step history" })
   @ApiOkResponse({ schema: { $ref: getSchemaPath('SagaViewDto') } }) // declared by the saga module
   @ApiNotFoundResponse({ type: ErrorBodyDto })
-  async saga(@Param('id') id: string): Promise<SagaView> {
+  async saga(@Param() { id }: OrderIdParams): Promise<SagaView> {
     const order: OrderView = await this.queries.execute(new GetOrder(id));
     return this.queries.execute(new GetSaga(order.sagaId));
   }
@@ -84,7 +78,7 @@ export class OrderController {
   @Requires('business.read')
   @ApiOperation({ summary: "A customer's orders, newest first, paged by cursor" })
   @ApiOkResponse({ type: OrderPageDto })
-  list(@Param('customerId') customerId: string, @Query() query: PageQueryDto): Promise<OrderPage> {
+  list(@Param() { customerId }: CustomerParams, @Query() query: PageQueryDto): Promise<OrderPage> {
     return this.queries.execute(new ListCustomerOrders(customerId, query.limit ?? 20, query.cursor));
   }
 }

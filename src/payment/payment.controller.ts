@@ -2,6 +2,7 @@ import { Controller, Get, Param } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorBodyDto } from '../http/error-body.dto.js';
+import { PaymentOrderParams } from './dto/payment-params.dto.js';
 import { PaymentViewDto } from './dto/payment-view.dto.js';
 import { GetPayment, type PaymentView } from './payment.messages.js';
 import { Requires } from '../auth/requires.decorator.js';
@@ -16,7 +17,7 @@ export class PaymentController {
   @ApiOperation({ summary: "An order's payment: CAPTURED, DECLINED or REFUNDED" })
   @ApiOkResponse({ type: PaymentViewDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
-  get(@Param('id') orderId: string): Promise<PaymentView> {
+  get(@Param() { id: orderId }: PaymentOrderParams): Promise<PaymentView> {
     return this.queries.execute(new GetPayment(orderId));
   }
 }

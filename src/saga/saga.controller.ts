@@ -3,6 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiConflictResponse, ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorBodyDto } from '../http/error-body.dto.js';
 import { ListSagasQueryDto, SagaStatsQueryDto } from './dto/list-sagas.query.dto.js';
+import { SagaIdParams } from './dto/saga-params.dto.js';
 import { SagaPageDto, SagaViewDto } from './dto/saga-view.dto.js';
 import { GetSaga, GetSagaStats, ListSagas, RetrySaga, type SagaPage, type SagaStats, type SagaView } from './saga.messages.js';
 import { Requires } from '../auth/requires.decorator.js';
@@ -37,7 +38,7 @@ export class SagaController {
   @ApiOperation({ summary: 'A saga with its status and step history' })
   @ApiOkResponse({ type: SagaViewDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
-  get(@Param('id') id: string): Promise<SagaView> {
+  get(@Param() { id }: SagaIdParams): Promise<SagaView> {
     return this.queries.execute(new GetSaga(id));
   }
 
@@ -48,7 +49,7 @@ export class SagaController {
   @ApiOkResponse({ type: SagaViewDto, description: 'The saga, COMPENSATING again.' })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   @ApiConflictResponse({ type: ErrorBodyDto, description: 'The saga is not FAILED.' })
-  async retry(@Param('id') id: string): Promise<SagaView> {
+  async retry(@Param() { id }: SagaIdParams): Promise<SagaView> {
     await this.commands.execute(new RetrySaga(id));
     return this.queries.execute(new GetSaga(id));
   }

@@ -1,12 +1,12 @@
 import { Controller } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
-import { IsString } from 'class-validator';
+import { IsUuid } from '../common/is-uuid.js';
 import { GetSaga, type SagaView } from './saga.messages.js';
 import { Requires } from '../auth/requires.decorator.js';
 
 export class GetSagaGrpcDto {
-  @IsString()
+  @IsUuid()
   sagaId!: string;
 }
 

@@ -2,11 +2,15 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, Min, Max } from 'class-validator';
 import { IsMoneyAmount } from '../../common/is-money-amount.js';
 
+/** A product id: readable, safe in a URL path. */
+export const PRODUCT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+export const IsProductId = (): PropertyDecorator => Matches(PRODUCT_ID, { message: '$property must be 1-64 letters, digits, "_", "-" or "."' });
+
 export class CreateProductDto {
   @ApiPropertyOptional({ example: 'prod_42', description: 'Readable id; generated when absent.' })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'id must be 1-64 letters, digits, "_", "-" or "."' })
+  @IsProductId()
   id?: string;
 
   @ApiProperty({ example: 'Mechanical keyboard' })

@@ -1,10 +1,11 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsObject, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { IdempotentRequestDto } from '../../common/idempotency-key.dto.js';
+import { IsProductId } from './create-product.dto.js';
 
 export class StockLineDto {
   @IsString()
-  @IsNotEmpty()
+  @IsProductId()
   productId!: string;
 
   @IsInt()
@@ -20,6 +21,7 @@ export class ReserveInventoryGrpcDto extends IdempotentRequestDto {
   orderId!: string;
 
   @IsArray()
+  @IsObject({ each: true })
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
   @ValidateNested({ each: true })
@@ -36,5 +38,6 @@ export class ReleaseInventoryGrpcDto extends IdempotentRequestDto {
 
 export class GetStockGrpcDto {
   @IsString()
+  @IsProductId()
   productId!: string;
 }

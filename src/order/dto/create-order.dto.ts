@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { IsMoneyAmount } from '../../common/is-money-amount.js';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsObject, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsMoneyAmount, IsPayableTotal } from '../../common/is-money-amount.js';
 
 export class OrderItemDto {
   @ApiProperty({ example: 'prod_1' })
@@ -34,8 +34,10 @@ export class CreateOrderDto {
 
   @ApiProperty({ type: [OrderItemDto], minItems: 1, maxItems: 100 })
   @IsArray()
+  @IsObject({ each: true })
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
+  @IsPayableTotal()
   @ValidateNested({ each: true })
   @Type(() => OrderItemDto)
   items!: OrderItemDto[];

@@ -1,5 +1,5 @@
 import { IntersectionType } from '@nestjs/swagger';
-import { IsString } from 'class-validator';
+import { IsUuid } from '../../common/is-uuid.js';
 import { IdempotentRequestDto } from '../../common/idempotency-key.dto.js';
 import { CreateOrderDto } from './create-order.dto.js';
 
@@ -7,6 +7,6 @@ import { CreateOrderDto } from './create-order.dto.js';
 export class CreateOrderGrpcDto extends IntersectionType(CreateOrderDto, IdempotentRequestDto) {}
 
 export class GetOrderGrpcDto {
-  @IsString()
+  @IsUuid()
   orderId!: string;
 }

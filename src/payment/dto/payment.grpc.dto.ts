@@ -26,5 +26,7 @@ export class RefundPaymentGrpcDto extends IdempotentRequestDto {
 
 export class GetPaymentGrpcDto {
   @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
   orderId!: string;
 }
