@@ -44,6 +44,8 @@ export interface AppConfig {
     timeoutMs: number;
     /** How often each instance looks for sagas whose step or deadline expired. */
     timerPollMs: number;
+    /** Attempts to handle a saga's timer or reply that its definition cannot handle, before the saga is FAILED. */
+    poisonAttempts: number;
   };
   /** Purging of what is no longer needed, in small batches, so tables stay small under constant load. */
   retention: {
@@ -117,6 +119,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       stepTimeoutMs: int(env, 'SAGA_STEP_TIMEOUT_MS', 30_000),
       timeoutMs: int(env, 'SAGA_TIMEOUT_SECONDS', 300) * 1000,
       timerPollMs: int(env, 'SAGA_TIMER_POLL_MS', 250),
+      poisonAttempts: Math.max(1, int(env, 'SAGA_POISON_ATTEMPTS', 5)),
     },
     retention: {
       intervalMs: int(env, 'RETENTION_INTERVAL_MS', 60_000),

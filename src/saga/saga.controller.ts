@@ -39,8 +39,10 @@ export class SagaController {
 
   @Post(':id/retry')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Resume a FAILED saga: its compensation is tried again from where it stopped' })
-  @ApiOkResponse({ type: SagaViewDto, description: 'The saga, COMPENSATING again.' })
+  @ApiOperation({
+    summary: 'Resume a FAILED saga: its compensation is tried again from where it stopped; one FAILED because it could not be handled resumes where it was',
+  })
+  @ApiOkResponse({ type: SagaViewDto, description: 'The saga, COMPENSATING again (or back in the status it had).' })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   @ApiConflictResponse({ type: ErrorBodyDto, description: 'The saga is not FAILED.' })
   async retry(@Param('id') id: string): Promise<SagaView> {
