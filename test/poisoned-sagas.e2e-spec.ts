@@ -46,6 +46,18 @@ const holdStock = (type: string, fragile: boolean) =>
       },
     ],
   });
+/** While `unstorable.now`, its retry command carries a NUL, which PostgreSQL refuses: the timer's decision cannot be written. */
+const unstorable = { now: false };
+const unstorableSaga = defineSaga<HoldData>({
+  type: 'test-unstorable',
+  steps: [
+    {
+      name: 'hold-stock',
+      invoke: (d) => new ReserveInventory({ orderId: d.orderId, lines: d.lines, ...(unstorable.now && { note: 'nul\u0000' }) }),
+      onReply: { [InventoryReserved.type]: (d) => d, [InventoryRejected.type]: fail('OUT_OF_STOCK') },
+    },
+  ],
+});
 const fragileSaga = holdStock('test-fragile', true);
 const sturdySaga = holdStock('test-sturdy', false);
 
@@ -69,6 +81,7 @@ describe('poisoned sagas', () => {
     const engine = t.app.get(SagaEngine);
     engine.register(fragileSaga);
     engine.register(sturdySaga);
+    engine.register(unstorableSaga);
     await addProduct(t, 'poison_beans', '5.00', 100);
   });
   afterEach(() => faults.clear());
@@ -161,6 +174,34 @@ describe('poisoned sagas', () => {
     // Nothing is reserved twice: 1 + 2 + 3 for the sturdy ones, 5 for the fragile one.
     const { rows: product } = await t.sql.query(`SELECT reserved FROM inventory.products WHERE id = 'poison_beans'`);
     expect(product).toEqual([{ reserved: 11 }]);
+    await expectBalanced(t.sql, stock);
+  });
+
+  it('a timer whose decision cannot be written is poisoned all the same; the late reply waits with the FAILED saga, and retry applies it', async () => {
+    // Each reservation takes longer than the step timeout: the timer fires and the retry cannot be stored.
+    faults.setLatency('inventory.ReserveInventory', 3000);
+    const engine = t.app.get(SagaEngine);
+    const data = { orderId: randomUUID(), lines: [{ productId: 'poison_beans', quantity: 2 }] };
+    const sagaId = await t.app.get(DataSource).transaction((tx) => engine.start(tx, unstorableSaga, data));
+    unstorable.now = true;
+
+    await waitFor('the saga to be FAILED', async () => ((await sagaOf(t, sagaId)).status === 'FAILED' ? true : undefined));
+    const failed = await sagaOf(t, sagaId);
+    expect(failed.lastError).toMatch(/^POISONED: .*unicode/i);
+    expect(failed.poisonAttempts).toBe(3);
+    // The reservation's reply comes after: a FAILED poisoned saga keeps it for the retry.
+    await waitFor('the late reply to be held', async () => {
+      const { rows } = await t.sql.query(`SELECT held_reply->>'type' AS held FROM saga.saga_instances WHERE id = $1 AND status = 'FAILED'`, [sagaId]);
+      return rows[0]?.held === 'inventory.InventoryReserved' ? true : undefined;
+    });
+
+    unstorable.now = false;
+    faults.clear();
+    await request(t.http).post(`/api/v1/sagas/${sagaId}/retry`).expect(200);
+    expect(await t.waitForSaga(sagaId)).toBe('COMPLETED');
+    expect(steps((await sagaOf(t, sagaId)).history)).toEqual(['hold-stock/execute#1:SUCCEEDED']);
+    const { rows: reservations } = await t.sql.query(`SELECT status FROM inventory.reservations WHERE order_id = $1`, [data.orderId]);
+    expect(reservations).toEqual([{ status: 'RESERVED' }]);
     await expectBalanced(t.sql, stock);
   });
 });

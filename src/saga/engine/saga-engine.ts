@@ -105,22 +105,26 @@ export class SagaEngine implements OnModuleInit {
    * saga's next attempt is due. Returns whether it fired.
    */
   async onTimer(sagaId: string): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const due = await lockDueSaga(tx, sagaId);
-      if (!due) return false;
-      const { saga, deadlinePassed } = due;
-      let held: Message | null;
-      try {
-        held = this.poisoned.heldReply(saga);
-      } catch (error) {
-        await this.poisoned.record(tx, saga, error, null);
+    try {
+      return await this.db.transaction(async (tx) => {
+        const due = await lockDueSaga(tx, sagaId);
+        if (!due) return false;
+        const { saga, deadlinePassed } = due;
+        // A reply the saga could not handle came before its timer: it is tried again first.
+        const held = this.poisoned.heldReply(saga);
+        if (held) await this.decide(tx, saga, held, (definition, state) => this.replyDecision(definition, state, held));
+        else await this.decide(tx, saga, null, (definition, state) => this.timerDecision(tx, saga.type, definition, state, deadlinePassed));
         return true;
-      }
-      // A reply the saga could not handle came before its timer: it is tried again first.
-      if (held) await this.decide(tx, saga, held, (definition, state) => this.replyDecision(definition, state, held));
-      else await this.decide(tx, saga, null, (definition, state) => this.timerDecision(tx, saga.type, definition, state, deadlinePassed));
-      return true;
-    });
+      });
+    } catch (error) {
+      // What it decided could not be written (e.g. a command that cannot be stored): it is
+      // poisoned all the same, in a transaction of its own. If the database is gone, this throws.
+      return this.db.transaction(async (tx) => {
+        const due = await lockDueSaga(tx, sagaId);
+        if (due) await this.poisoned.record(tx, due.saga, error, null);
+        return due !== null;
+      });
+    }
   }
 
   /**

@@ -12,7 +12,8 @@ import { applyPoison, resumePoisoned, retryDelayMs } from './saga-transition.js'
  * Poisoned sagas: a saga whose timer or reply its definition cannot handle (its type is no longer
  * registered, its step no longer exists, a function of it throws). The engine records it in the
  * transaction that could not decide, which has written nothing for the saga, so that transaction
- * goes on with everything else: the saga alone waits, holding the reply, is tried again after a
+ * goes on with everything else (a timer whose decision cannot be written is recorded in a
+ * transaction of its own): the saga alone waits, holding the reply, is tried again after a
  * backoff, then is FAILED for a person, who resumes it once the cause is fixed.
  */
 @Injectable()

@@ -48,9 +48,9 @@ export class SagaTimers implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /**
-   * One saga's failure never holds up the others': a saga its definition cannot handle is
-   * poisoned by the engine (its timer pushed out, then FAILED), and anything else that throws here
-   * (the database) is logged and the sweep goes on to the next saga.
+   * One saga's failure never holds up the others': a saga whose timer cannot be handled is
+   * poisoned by the engine (its timer pushed out, then FAILED); what still throws here (the
+   * database is gone) is logged, and the sweep goes on to the next saga.
    */
   private async fireDue(): Promise<number> {
     const due: { id: string }[] = await this.db.query(
