@@ -120,6 +120,8 @@ describe('security: keys and roles', () => {
     // The operator may, and the audit log says who did what to which saga.
     await as('operator', request(t.http).post(`/api/v1/sagas/${failed.sagaId}/retry`)).expect(200);
     expect(await t.waitForSaga(failed.sagaId)).toBe('COMPENSATED');
+    const { rows: retries } = await t.sql.query(`SELECT step, message FROM saga.saga_steps WHERE saga_id = $1 AND action = 'retry'`, [failed.sagaId]);
+    expect(retries).toEqual([{ step: 'reserve-inventory', message: 'retried by operator-key' }]);
     const audit = lines.filter((l) => l.audit === true);
     expect(audit).toEqual(
       expect.arrayContaining([

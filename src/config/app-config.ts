@@ -67,6 +67,13 @@ export interface AppConfig {
     timeoutMs: number;
     /** How often each instance looks for sagas whose step or deadline expired. */
     timerPollMs: number;
+    /** Attempts to handle a saga's timer or reply that its definition cannot handle, before the saga is FAILED. */
+    poisonAttempts: number;
+    /**
+     * First delay before handling a poisoned saga again (doubling, up to 16x). Long by default: in
+     * a rolling deploy an instance that does not know a new saga type yet may meet one of its sagas.
+     */
+    poisonDelayMs: number;
   };
   /** Purging of what is no longer needed, in small batches, so tables stay small under constant load. */
   retention: {
@@ -149,6 +156,8 @@ export function loadConfig(raw: Env = process.env): AppConfig {
       stepTimeoutMs: ms('SAGA_STEP_TIMEOUT_MS', 30_000, 10),
       timeoutMs: env.int('SAGA_TIMEOUT_SECONDS', 300, { min: 1, max: 30 * 24 * 3600 }) * 1000,
       timerPollMs: ms('SAGA_TIMER_POLL_MS', 250, 10, HOUR_MS),
+      poisonAttempts: env.int('SAGA_POISON_ATTEMPTS', 5, { min: 1, max: 1000 }),
+      poisonDelayMs: ms('SAGA_POISON_DELAY_MS', 30_000, 10, DAY_MS),
     },
     retention: {
       intervalMs: env.int('RETENTION_INTERVAL_MS', 60_000, { max: DAY_MS }),

@@ -42,6 +42,12 @@ export class Metrics {
     labelNames: ['type', 'step', 'action'],
     registers: [this.registry],
   });
+  readonly sagasPoisoned = new Counter({
+    name: 'saga_poisoned_total',
+    help: 'Timers and replies a saga definition could not handle (its type is gone, a function of it threw): retried, or the saga FAILED',
+    labelNames: ['type', 'outcome'],
+    registers: [this.registry],
+  });
   readonly relayBatch = new Histogram({
     name: 'relay_batch_size',
     help: 'Rows delivered per transaction (a batch, or one row alone)',

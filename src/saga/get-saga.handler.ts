@@ -18,6 +18,7 @@ function toSummary(saga: SagaInstance): SagaSummary {
     failureReason: saga.failureReason,
     lastError: saga.lastError,
     attempt: saga.attempt,
+    poisonAttempts: saga.poisonAttempts,
     version: saga.version,
     createdAt: saga.createdAt.toISOString(),
     updatedAt: saga.updatedAt.toISOString(),

@@ -8,8 +8,8 @@ import { RetrySaga } from './saga.messages.js';
 export class RetrySagaHandler implements ICommandHandler<RetrySaga> {
   constructor(private readonly engine: SagaEngine) {}
 
-  async execute({ sagaId }: RetrySaga): Promise<void> {
-    const result = isUuid(sagaId) ? await this.engine.resume(sagaId) : 'NOT_FOUND';
+  async execute({ sagaId, actor }: RetrySaga): Promise<void> {
+    const result = isUuid(sagaId) ? await this.engine.resume(sagaId, actor) : 'NOT_FOUND';
     if (result === 'NOT_FOUND') throw new SagaError('SAGA_NOT_FOUND', `Saga ${sagaId} not found`);
     if (result === 'NOT_FAILED') throw new SagaError('SAGA_NOT_FAILED', `Saga ${sagaId} is not FAILED; only a FAILED saga can be retried`);
   }

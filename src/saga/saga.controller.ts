@@ -6,6 +6,7 @@ import { ListSagasQueryDto, SagaStatsQueryDto } from './dto/list-sagas.query.dto
 import { SagaIdParams } from './dto/saga-params.dto.js';
 import { SagaPageDto, SagaViewDto } from './dto/saga-view.dto.js';
 import { GetSaga, GetSagaStats, ListSagas, RetrySaga, type SagaPage, type SagaStats, type SagaView } from './saga.messages.js';
+import { CallerName } from '../auth/current-caller.decorator.js';
 import { Requires } from '../auth/requires.decorator.js';
 
 @ApiTags('sagas')
@@ -45,12 +46,14 @@ export class SagaController {
   @Post(':id/retry')
   @Requires('operations.act')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Resume a FAILED saga: its compensation is tried again from where it stopped' })
-  @ApiOkResponse({ type: SagaViewDto, description: 'The saga, COMPENSATING again.' })
+  @ApiOperation({
+    summary: 'Resume a FAILED saga: its compensation is tried again from where it stopped; one FAILED because it could not be handled resumes where it was',
+  })
+  @ApiOkResponse({ type: SagaViewDto, description: 'The saga, COMPENSATING again (or back in the status it had).' })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   @ApiConflictResponse({ type: ErrorBodyDto, description: 'The saga is not FAILED.' })
-  async retry(@Param() { id }: SagaIdParams): Promise<SagaView> {
-    await this.commands.execute(new RetrySaga(id));
+  async retry(@Param() { id }: SagaIdParams, @CallerName() actor: string): Promise<SagaView> {
+    await this.commands.execute(new RetrySaga(id, actor));
     return this.queries.execute(new GetSaga(id));
   }
 }

@@ -25,6 +25,8 @@ export interface SagaSummary {
   lastError: string | null;
   /** Attempt number of the command the saga waits for. */
   attempt: number;
+  /** Handlings of its timer or a reply that threw in a row (its definition cannot handle them); past SAGA_POISON_ATTEMPTS it is FAILED. */
+  poisonAttempts: number;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -61,5 +63,9 @@ export interface SagaStats {
 
 /** In-process command: a person resumes a FAILED saga from where it stopped. */
 export class RetrySaga {
-  constructor(readonly sagaId: string) {}
+  constructor(
+    readonly sagaId: string,
+    /** Who asked (an API key's name), recorded in the saga's history. */
+    readonly actor: string,
+  ) {}
 }

@@ -27,6 +27,8 @@ export class SagaSummaryDto implements SagaSummary {
   @ApiProperty({ type: String, nullable: true, example: null, description: 'The last technical failure (exception or timeout).' })
   lastError!: string | null;
   @ApiProperty({ example: 1, description: 'Attempt number of the command the saga waits for.' }) attempt!: number;
+  @ApiProperty({ example: 0, description: 'Handlings of its timer or a reply that threw in a row (its definition cannot handle them); lastError says why.' })
+  poisonAttempts!: number;
   @ApiProperty({ example: 4 }) version!: number;
   @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) createdAt!: string;
   @ApiProperty({ example: '2026-11-22T10:00:00.050Z' }) updatedAt!: string;

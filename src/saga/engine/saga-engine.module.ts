@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { SagaEngine } from './saga-engine.js';
+import { SagaPoison } from './saga-poison.js';
 import { SagaTimers } from './saga-timers.js';
 
 /** The engine alone, for modules that define and start sagas. */
 @Module({
-  providers: [SagaEngine, SagaTimers],
+  providers: [SagaEngine, SagaPoison, SagaTimers],
   exports: [SagaEngine, SagaTimers],
 })
 export class SagaEngineModule {}

@@ -13,7 +13,8 @@ import { Metrics } from '../../observability/metrics.js';
 import { currentTraceId } from '../../observability/tracing.js';
 import type { SagaDefinition } from './saga-definition.js';
 import type { SagaInstance } from './saga-instance.entity.js';
-import { type DecisionRow, decisionRow, type HistoryRow, insertSaga, lockDueSaga, lockSaga, lockSagas, saveDecisions, type Timer } from './saga-store.js';
+import { SagaPoison } from './saga-poison.js';
+import { type DecisionRow, decisionRow, type HistoryRow, insertSaga, lockDueSaga, lockSaga, lockSagas, recordRetry, saveDecisions, stateOf, type Timer } from './saga-store.js';
 import {
   applyDeadline,
   applyFailure,
@@ -22,6 +23,7 @@ import {
   isExecuting,
   isRetriable,
   resumeFailed,
+  retryDelayMs,
   type SagaState,
   startSaga,
 } from './saga-transition.js';
@@ -52,6 +54,7 @@ export class SagaEngine implements OnModuleInit {
     private readonly inbox: Inbox,
     private readonly consumers: MessageConsumers,
     private readonly metrics: Metrics,
+    private readonly poisoned: SagaPoison,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -81,7 +84,7 @@ export class SagaEngine implements OnModuleInit {
     return sagaId;
   }
 
-  /** Applies a participant's reply or a delivery failure; stale, duplicate and unexpected ones change nothing. */
+  /** Applies a participant's reply or a delivery failure; stale and duplicate ones change nothing. */
   async onReply(reply: Message): Promise<void> {
     await inTransaction(this.db, async (tx) => {
       if (!(await this.inbox.markApplied(tx, SAGA_CONSUMER, reply))) return; // redelivered
@@ -91,51 +94,97 @@ export class SagaEngine implements OnModuleInit {
         this.logger.warn(`dropped ${reply.type} ${reply.meta.messageId}: saga ${reply.meta.correlationId} is not waiting for it`);
         return;
       }
-      const definition = this.definitionOf(saga);
-      const state = stateOf(saga);
-      let decision: Decision<unknown>;
-      try {
-        decision = reply instanceof DeliveryFailed
-          ? applyFailure(definition, state, { kind: 'ERROR', message: reply.data.error }, this.maxAttempts(definition, state))
-          : applyReply(definition, state, reply);
-      } catch (error) {
-        this.logger.error(`saga ${saga.id} cannot apply ${reply.type}: ${String(error)}`);
-        return; // a reply the definition does not expect; retrying it would not help
-      }
-      await this.persist(tx, definition, saga, decision, reply);
+      // FAILED because it could not be handled: it waits for a person, and the reply waits with it.
+      if (saga.poisonedStatus) return this.poisoned.hold(tx, saga, reply);
+      await this.decide(tx, saga, reply, (definition, state) => this.replyDecision(definition, state, reply));
     });
   }
 
-  /** Fires a saga's timer if it is due: the step timed out, or the whole saga did. Returns whether it fired. */
+  /**
+   * Fires a saga's timer if it is due: the step timed out, or the whole saga did; or a poisoned
+   * saga's next attempt is due. Returns whether it fired.
+   */
   async onTimer(sagaId: string): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const due = await lockDueSaga(tx, sagaId);
-      if (!due) return false;
-      const { saga, deadlinePassed } = due;
-      const definition = this.definitionOf(saga);
-      const state = stateOf(saga);
-      const timeoutMs = this.stepTimeoutMs(definition, state);
-      const decision =
-        (deadlinePassed ? applyDeadline(definition, state) : null) ??
-        applyFailure(definition, state, { kind: 'TIMEOUT', message: `no reply within ${timeoutMs} ms` }, this.maxAttempts(definition, state));
-      const step = definition.steps[state.step].name;
-      const action = state.status === 'COMPENSATING' ? 'compensate' : 'execute';
-      afterCommit(tx, () => this.metrics.stepTimeouts.inc({ type: saga.type, step, action }));
-      await this.persist(tx, definition, saga, decision, null);
-      return true;
-    });
+    try {
+      return await this.db.transaction(async (tx) => {
+        const due = await lockDueSaga(tx, sagaId);
+        if (!due) return false;
+        const { saga, deadlinePassed } = due;
+        // A reply the saga could not handle came before its timer: it is tried again first.
+        const held = this.poisoned.heldReply(saga);
+        if (held) await this.decide(tx, saga, held, (definition, state) => this.replyDecision(definition, state, held));
+        else await this.decide(tx, saga, null, (definition, state) => this.timerDecision(tx, saga.type, definition, state, deadlinePassed));
+        return true;
+      });
+    } catch (error) {
+      // What it decided could not be written (e.g. a command that cannot be stored): it is
+      // poisoned all the same, in a transaction of its own. If the database is gone, this throws.
+      return this.db.transaction(async (tx) => {
+        const due = await lockDueSaga(tx, sagaId);
+        if (due) await this.poisoned.record(tx, due.saga, error, null);
+        return due !== null;
+      });
+    }
   }
 
-  /** A person's retry of a FAILED saga: its compensation runs again from where it stopped. */
-  async resume(sagaId: string): Promise<ResumeResult> {
+  /**
+   * A person's retry of a FAILED saga: its compensation runs again from where it stopped; or, if
+   * it FAILED because it could not be handled, it resumes where it was (see `resumePoisoned`).
+   */
+  async resume(sagaId: string, actor: string): Promise<ResumeResult> {
     return this.db.transaction(async (tx) => {
       const saga = await lockSaga(tx, sagaId);
       if (!saga) return 'NOT_FOUND';
       if (saga.status !== 'FAILED') return 'NOT_FAILED';
+      await recordRetry(tx, saga.id, saga.currentStep, actor);
+      if (saga.poisonedStatus) {
+        await this.poisoned.resume(tx, saga);
+        return 'RESUMED';
+      }
       const definition = this.definitionOf(saga);
       await this.persist(tx, definition, saga, resumeFailed(definition, stateOf(saga)), null);
       return 'RESUMED';
     });
+  }
+
+  /**
+   * Decides with `decide` what `saga` does next, and persists it. If deciding throws, its
+   * definition cannot handle it: the saga is poisoned instead (see `SagaPoison`), and the transaction
+   * goes on for everything else in it.
+   */
+  private async decide(
+    tx: EntityManager,
+    saga: SagaInstance,
+    cause: Message | null,
+    decide: (definition: AnyDefinition, state: SagaState<unknown>) => Decision<unknown>,
+  ): Promise<void> {
+    let definition: AnyDefinition;
+    let decision: Decision<unknown>;
+    try {
+      definition = this.definitionOf(saga);
+      decision = decide(definition, stateOf(saga));
+    } catch (error) {
+      return this.poisoned.record(tx, saga, error, cause);
+    }
+    await this.persist(tx, definition, saga, decision, cause);
+  }
+
+  private replyDecision(definition: AnyDefinition, state: SagaState<unknown>, reply: Message): Decision<unknown> {
+    return reply instanceof DeliveryFailed
+      ? applyFailure(definition, state, { kind: 'ERROR', message: reply.data.error }, this.maxAttempts(definition, state))
+      : applyReply(definition, state, reply);
+  }
+
+  /** The saga's timer fired: the whole saga ran out of time, or its step did (a technical failure). */
+  private timerDecision(tx: EntityManager, type: string, definition: AnyDefinition, state: SagaState<unknown>, deadlinePassed: boolean): Decision<unknown> {
+    const timeoutMs = this.stepTimeoutMs(definition, state);
+    const decision =
+      (deadlinePassed ? applyDeadline(definition, state) : null) ??
+      applyFailure(definition, state, { kind: 'TIMEOUT', message: `no reply within ${timeoutMs} ms` }, this.maxAttempts(definition, state));
+    const step = definition.steps[state.step].name;
+    const action = state.status === 'COMPENSATING' ? 'compensate' : 'execute';
+    afterCommit(tx, () => this.metrics.stepTimeouts.inc({ type, step, action }));
+    return decision;
   }
 
   /**
@@ -199,7 +248,7 @@ export class SagaEngine implements OnModuleInit {
     command.meta.correlationId = sagaId;
     command.meta.replyTo = SAGA_CONSUMER;
     command.meta.attempt = next.attempt;
-    const delayMs = this.retryDelayMs(next.attempt);
+    const delayMs = retryDelayMs(next.attempt, this.config.saga);
     // A retry starts when its backoff is over.
     history.push({ saga_id: sagaId, step: next.step, action: next.action, attempt: next.attempt, status: 'PENDING', message: null, message_id: command.meta.messageId, trace_id, delay_ms: delayMs, finished: false });
     await this.outbox.add(tx, command, { delayMs });
@@ -267,14 +316,6 @@ export class SagaEngine implements OnModuleInit {
     return definition.steps[state.step].retry?.attempts ?? this.config.saga.retryAttempts;
   }
 
-  /** Backoff before attempt n: exponential from SAGA_RETRY_DELAY_MS, capped, with jitter (half fixed, half random). */
-  private retryDelayMs(attempt: number): number {
-    if (attempt <= 1) return 0;
-    const { retryDelayMs, maxRetryDelayMs } = this.config.saga;
-    const backoff = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.min(attempt - 2, 20));
-    return Math.round(backoff / 2 + Math.random() * (backoff / 2));
-  }
-
   private definitionOf(saga: SagaInstance): AnyDefinition {
     const definition = this.definitions.get(saga.type);
     if (!definition) throw new Error(`saga type ${saga.type} is not registered`);
@@ -287,16 +328,4 @@ interface Unwritten {
   row: DecisionRow;
   history: HistoryRow[];
   seconds: number | undefined;
-}
-
-function stateOf(saga: SagaInstance): SagaState<unknown> {
-  return {
-    status: saga.status,
-    step: saga.stepIndex,
-    data: saga.data,
-    failureReason: saga.failureReason,
-    attempt: saga.attempt,
-    awaiting: saga.awaitingMessageId,
-    lastError: saga.lastError,
-  };
 }

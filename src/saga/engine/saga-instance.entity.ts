@@ -1,5 +1,13 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { MessageMeta } from '../../messaging/message.js';
 import type { SagaStatus } from './saga-transition.js';
+
+/** A reply as a saga holds it, to apply it again later. */
+export interface HeldReply {
+  type: string;
+  data: unknown;
+  meta: MessageMeta;
+}
 
 /** One running or finished saga. Only the engine writes it, always under a row lock. */
 @Entity({ schema: 'saga', name: 'saga_instances' })
@@ -49,6 +57,18 @@ export class SagaInstance {
    */
   @Column({ name: 'timeout_at', type: 'timestamptz', nullable: true })
   timeoutAt!: Date | null;
+
+  /** Handlings of its timer or a reply that threw in a row (its definition cannot handle them); any decision resets it. */
+  @Column({ name: 'poison_attempts', type: 'int', default: 0 })
+  poisonAttempts!: number;
+
+  /** Set when the saga is FAILED because it could not be handled: the status a retry resumes. */
+  @Column({ name: 'poisoned_status', type: 'text', nullable: true })
+  poisonedStatus!: SagaStatus | null;
+
+  /** The reply its definition could not handle (type, data, meta), applied again on its next attempt. */
+  @Column({ name: 'held_reply', type: 'jsonb', nullable: true })
+  heldReply!: HeldReply | null;
 
   @Column({ type: 'int', default: 1 })
   version!: number;

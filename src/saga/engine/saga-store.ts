@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { execute, statement } from '../../database/prepared.js';
 import type { SagaDefinition } from './saga-definition.js';
-import { SagaInstance } from './saga-instance.entity.js';
+import { type HeldReply, SagaInstance } from './saga-instance.entity.js';
 import type { SagaState } from './saga-transition.js';
 
 // The saga engine's SQL: the saga row and its history, each write one prepared statement.
@@ -72,6 +72,7 @@ export const SAVE_DECISIONS = statement(`WITH d AS (
     UPDATE saga.saga_instances i
        SET status = d.status, step_index = d.step_index, current_step = d.current_step, data = d.data, failure_reason = d.failure_reason,
            awaiting_message_id = d.awaiting, attempt = d.attempt, last_error = d.last_error, version = i.version + 1, updated_at = now(),
+           poison_attempts = 0, poisoned_status = NULL, held_reply = NULL, -- handled: no longer poisoned
            deadline_at = CASE WHEN d.past_no_return THEN NULL ELSE i.deadline_at END,
            timeout_at = CASE WHEN d.timer_ms IS NULL THEN NULL
                              WHEN d.capped THEN least(now() + d.timer_ms * interval '1 millisecond', i.deadline_at)
@@ -80,7 +81,14 @@ export const SAVE_DECISIONS = statement(`WITH d AS (
      WHERE i.id = ANY (ARRAY(SELECT id FROM d)) AND i.id = d.id)
   SELECT saga_id, seconds FROM done`);
 
-const COLUMNS = 'id, type, status, step_index, current_step, data, failure_reason, awaiting_message_id, attempt, last_error, version';
+const COLUMNS = `id, type, status, step_index, current_step, data, failure_reason, awaiting_message_id, attempt, last_error, version,
+  poison_attempts, poisoned_status, held_reply`;
+
+/** A saga's poisoning (see `Poisoned`); its timer fires $7 ms from now (null: none). */
+const SAVE_POISONING = statement(`UPDATE saga.saga_instances
+   SET status = $2, last_error = $3, poison_attempts = $4, poisoned_status = $5, held_reply = $6::jsonb,
+       timeout_at = now() + $7::int * interval '1 millisecond', version = version + 1, updated_at = now()
+ WHERE id = $1`);
 
 const LOCK_SAGA = statement(`SELECT ${COLUMNS} FROM saga.saga_instances WHERE id = $1 FOR UPDATE`);
 
@@ -184,10 +192,42 @@ export async function saveDecisions(tx: EntityManager, decisions: DecisionRow[],
   return new Map(rows.map((r) => [r.saga_id, r.seconds]));
 }
 
+/** A saga's poisoning, as the saga row keeps it: what the engine could not handle, and what then. */
+export interface Poisoned {
+  status: string;
+  lastError: string | null;
+  /** Attempts in a row that threw. */
+  attempts: number;
+  /** Once FAILED for it: the status a retry resumes. */
+  poisonedStatus: string | null;
+  /** The reply it could not handle, to apply again. */
+  heldReply: HeldReply | null;
+  /** When its timer fires, in ms from now: the next attempt (null: none, it waits for a person). */
+  timerMs: number | null;
+}
+
+/** Writes a saga's poisoning, or its resumption from one. */
+export async function savePoisoning(tx: EntityManager, id: string, p: Poisoned): Promise<void> {
+  await execute(tx, SAVE_POISONING, [id, p.status, p.lastError, p.attempts, p.poisonedStatus, p.heldReply && JSON.stringify(p.heldReply), p.timerMs]);
+}
+
 /** The saga row's state columns as parameters, in the order `INSERT_SAGA` lists them. */
 function stateParams(definition: AnyDefinition, state: SagaState<unknown>): unknown[] {
   const { status, step, data, failureReason, awaiting, attempt, lastError } = state;
   return [status, step, definition.steps[step].name, JSON.stringify(data), failureReason, awaiting, attempt, lastError];
+}
+
+/** The saga's state, as its decisions take it. */
+export function stateOf(saga: SagaInstance): SagaState<unknown> {
+  return {
+    status: saga.status,
+    step: saga.stepIndex,
+    data: saga.data,
+    failureReason: saga.failureReason,
+    attempt: saga.attempt,
+    awaiting: saga.awaitingMessageId,
+    lastError: saga.lastError,
+  };
 }
 
 /** Maps a raw `saga_instances` row (snake_case) to the entity. */
@@ -204,5 +244,20 @@ function fromRow(row: SagaRow): SagaInstance {
     attempt: row.attempt as number,
     lastError: row.last_error as string | null,
     version: row.version as number,
+    poisonAttempts: row.poison_attempts as number,
+    poisonedStatus: row.poisoned_status as SagaInstance['poisonedStatus'],
+    heldReply: row.held_reply as HeldReply | null,
   });
+}
+
+/**
+ * A person's retry of a FAILED saga, in its history: who resumed it (an API key's name), on the
+ * step it stood at. Written in the transaction that resumes it.
+ */
+export async function recordRetry(tx: EntityManager, sagaId: string, step: string, actor: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO saga.saga_steps (saga_id, step, action, attempt, status, message, started_at, finished_at)
+     VALUES ($1, $2, 'retry', 1, 'SUCCEEDED', $3, now(), now())`,
+    [sagaId, step, `retried by ${actor}`],
+  );
 }

@@ -47,12 +47,25 @@ export class SagaTimers implements OnApplicationBootstrap, BeforeApplicationShut
     }, this.config.saga.timerPollMs);
   }
 
+  /**
+   * One saga's failure never holds up the others': a saga whose timer cannot be handled is
+   * poisoned by the engine (its timer pushed out, then FAILED); what still throws here (the
+   * database is gone) is logged, and the sweep goes on to the next saga.
+   */
   private async fireDue(): Promise<number> {
     const due: { id: string }[] = await this.db.query(
       `SELECT id FROM saga.saga_instances WHERE timeout_at <= now() ORDER BY timeout_at LIMIT 100`,
     );
     let fired = 0;
-    for (const { id } of due) if (await this.engine.onTimer(id)) fired++;
+    const failed: unknown[] = [];
+    for (const { id } of due) {
+      try {
+        if (await this.engine.onTimer(id)) fired++;
+      } catch (error) {
+        failed.push(error);
+      }
+    }
+    if (failed.length > 0) this.logger.warn(`${failed.length} of ${due.length} due timers failed, first: ${String(failed[0])}`);
     return fired;
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Command, Event, registerMessages } from '../../messaging/message.js';
 import { defineSaga, fail } from './saga-definition.js';
-import { applyDeadline, applyFailure, applyReply, resumeFailed, startSaga, type Decision } from './saga-transition.js';
+import { applyDeadline, applyFailure, applyPoison, applyReply, resumeFailed, resumePoisoned, retryDelayMs, startSaga, type Decision } from './saga-transition.js';
 
 class Act extends Command<{ step: string }> {
   static readonly type = 'test.Act';
@@ -95,5 +95,37 @@ describe('saga transitions on technical failures', () => {
     expect(late.state).toMatchObject({ status: 'COMPENSATING', failureReason: 'SAGA_TIMED_OUT', step: 1 });
     expect(late.finished).toEqual([{ step: 'b', action: 'execute', status: 'FAILED', message: 'TIMEOUT: saga deadline passed' }]);
     expect(applyDeadline(saga, late.state)).toBeNull(); // compensations run to the end
+  });
+});
+
+describe('saga transitions when its definition cannot handle it (a poisoned saga)', () => {
+  it('is tried again below its attempts, keeping the error; then FAILED, remembering where it was', () => {
+    const start = startSaga(saga, { n: 0 });
+    const atB = applyReply(saga, start.state, reply(start, Done));
+    const again = applyPoison(atB.state, 'step b is gone', 2, 3);
+    expect(again).toEqual({ state: { ...atB.state, lastError: 'POISONED: step b is gone' }, retry: true, poisonedIn: null });
+    const failed = applyPoison(atB.state, 'step b is gone', 3, 3);
+    expect(failed).toEqual({ state: { ...atB.state, status: 'FAILED', lastError: 'POISONED: step b is gone' }, retry: false, poisonedIn: 'RUNNING' });
+  });
+
+  it("a person's retry resumes it where it was: the same step, status and awaited command, and the reply it held still applies", () => {
+    const start = startSaga(saga, { n: 0 });
+    const atB = applyReply(saga, start.state, reply(start, Done));
+    const compensating = applyReply(saga, atB.state, reply(atB, No));
+    for (const d of [start, compensating]) {
+      const { state, poisonedIn } = applyPoison(d.state, 'boom', 1, 1);
+      expect(resumePoisoned(state, poisonedIn!)).toEqual({ ...d.state, lastError: 'POISONED: boom' });
+    }
+    const held = reply(start, Done);
+    const { state, poisonedIn } = applyPoison(start.state, 'boom', 1, 1);
+    expect(applyReply(saga, resumePoisoned(state, poisonedIn!), held).state).toMatchObject({ status: 'RUNNING', step: 1, data: { n: 1 } });
+    expect(() => resumePoisoned(start.state, 'RUNNING')).toThrow(/not FAILED/);
+  });
+
+  it('its attempts back off like a retry: exponential, capped, with jitter', () => {
+    const config = { retryDelayMs: 100, maxRetryDelayMs: 1000 };
+    expect(retryDelayMs(1, config)).toBe(0);
+    expect([2, 3, 4, 9].map((n) => retryDelayMs(n, config, () => 1))).toEqual([100, 200, 400, 1000]);
+    expect(retryDelayMs(3, config, () => 0)).toBe(100);
   });
 });

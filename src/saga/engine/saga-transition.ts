@@ -128,6 +128,47 @@ export function resumeFailed<D>(definition: SagaDefinition<D>, state: SagaState<
   return { state: resumed, finished: [], next: { step: step.name, action: 'compensate', command: commandOf(definition, state, 'compensate'), attempt: 1 } };
 }
 
+/**
+ * Backoff before attempt n (of a command, or of handling a poisoned saga): exponential from
+ * `retryDelayMs`, capped, with jitter (half fixed, half random).
+ */
+export function retryDelayMs(attempt: number, { retryDelayMs, maxRetryDelayMs }: { retryDelayMs: number; maxRetryDelayMs: number }, random = Math.random): number {
+  if (attempt <= 1) return 0;
+  const backoff = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.min(attempt - 2, 20));
+  return Math.round(backoff / 2 + random() * (backoff / 2));
+}
+
+/** What a saga's poisoning decides: its state, and whether it is tried again or FAILED. */
+export interface Poisoning<D> {
+  state: SagaState<D>;
+  /** Tried again after a backoff; else FAILED, for a person. */
+  retry: boolean;
+  /** Once FAILED: the status it had, which a person's retry resumes. */
+  poisonedIn: SagaStatus | null;
+}
+
+/**
+ * Handling the saga's timer or a reply threw: its type is no longer registered, its step no
+ * longer exists, or a function of its definition throws. Only this saga waits: it is tried again
+ * after a backoff while its `attempts` (this one included) are below `maxAttempts`; then it is
+ * FAILED with the error kept, remembering where it was for a person's retry.
+ */
+export function applyPoison<D>(state: SagaState<D>, error: string, attempts: number, maxAttempts: number): Poisoning<D> {
+  const lastError = `POISONED: ${error}`;
+  if (attempts < maxAttempts) return { state: { ...state, lastError }, retry: true, poisonedIn: null };
+  return { state: { ...state, status: 'FAILED', lastError }, retry: false, poisonedIn: state.status };
+}
+
+/**
+ * A person resumes a saga FAILED because it could not be handled, once the cause is fixed: it is
+ * back where it was (executing or compensating the same step, awaiting the same command), and
+ * what it could not handle (its timer, or the reply it holds) is tried again at once.
+ */
+export function resumePoisoned<D>(state: SagaState<D>, poisonedIn: SagaStatus): SagaState<D> {
+  if (state.status !== 'FAILED') throw new Error(`saga is ${state.status}, not FAILED`);
+  return { ...state, status: poisonedIn };
+}
+
 /** The command of the step in progress, with the awaited message id: a retry is the same message. */
 function commandOf<D>(definition: SagaDefinition<D>, state: SagaState<D>, action: StepAction): Command {
   const step = definition.steps[state.step];
