@@ -22,7 +22,7 @@ export function afterCommit(tx: EntityManager, effect: () => void): void {
 
 interface Gathered {
   items: unknown[];
-  flush(items: unknown[]): Promise<void>;
+  flush(items: unknown[]): Promise<unknown>;
 }
 
 /**
@@ -33,12 +33,16 @@ interface Gathered {
  *
  * The COMMIT is sent right behind the flushes, without waiting for their results (one round
  * trip, not two; the connection pipelines them), so `flush` must send its statement with
- * `execute` before its first `await`. A flush that fails aborts the transaction, PostgreSQL then
- * answers the COMMIT with a rollback, and the commit throws the flush's error.
+ * `execute` before it returns, and must not be an `async` function: whatever fails before the
+ * statement is sent (building its parameters, say) must throw, not reject, so that the COMMIT
+ * is never sent (a rejection would be seen only after the COMMIT, which would then commit the
+ * transaction without the flush's write). A statement that fails aborts the transaction,
+ * PostgreSQL then answers the COMMIT with a rollback, and the commit throws the flush's error.
  */
-export async function beforeCommit<T>(tx: EntityManager, key: string, items: T[], flush: (items: T[]) => Promise<void>): Promise<void> {
+export async function beforeCommit<T>(tx: EntityManager, key: string, items: T[], flush: (items: T[]) => Promise<unknown>): Promise<void> {
+  if (flush.constructor.name === 'AsyncFunction') throw new Error(`beforeCommit(${key}): the flush must not be async (see its documentation)`);
   const runner = tx.queryRunner;
-  if (!runner?.isTransactionActive) return flush(items);
+  if (!runner?.isTransactionActive) return void (await flush(items));
   const gathered = ((runner.data[BEFORE] as Map<string, Gathered> | undefined) ??= new Map());
   const entry = gathered.get(key);
   if (entry) entry.items.push(...items);
@@ -53,7 +57,16 @@ export class TransactionHooksSubscriber implements EntitySubscriberInterface {
     delete queryRunner.data[BEFORE];
     if (!gathered) return;
     // Sent now, in order, ahead of the COMMIT; their outcome is read once the COMMIT has answered.
-    const flushes = [...gathered.values()].map(({ items, flush }) => flush(items));
+    const flushes: Promise<unknown>[] = [];
+    for (const { items, flush } of gathered.values()) {
+      try {
+        flushes.push(flush(items));
+      } catch (error) {
+        // Not sent: throwing here keeps the COMMIT from being sent, and the transaction rolls back.
+        for (const sent of flushes) sent.catch(() => undefined); // their statements fail with the rollback
+        throw error;
+      }
+    }
     queryRunner.data[FLUSHES] = Promise.allSettled(flushes);
   }
 

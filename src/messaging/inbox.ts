@@ -33,9 +33,7 @@ export class Inbox {
    */
   async markApplied(tx: EntityManager, consumer: string, message: Message): Promise<boolean> {
     if (isBatch(tx)) {
-      await beforeCommit(tx, 'inbox', [{ consumer, message_id: message.meta.messageId }], async (rows) => {
-        await execute(tx, INSERT_GATHERED, [JSON.stringify(rows)]);
-      });
+      await beforeCommit(tx, 'inbox', [{ consumer, message_id: message.meta.messageId }], (rows) => execute(tx, INSERT_GATHERED, [JSON.stringify(rows)]));
       return true;
     }
     const outboxId = message.delivery?.outboxId ?? null;

@@ -103,10 +103,16 @@ export class Outbox {
     return replies;
   }
 
-  private async write(tx: EntityManager, rows: PendingRow[]): Promise<void> {
-    const { rows: written } = await execute<{ id: string; message_id: string; consumer: string }>(tx, INSERT_ROWS, [
+  /** Not async: its statement is sent before it returns, or it throws (see `beforeCommit`). */
+  private write(tx: EntityManager, rows: PendingRow[]): Promise<void> {
+    const sent = execute<{ id: string; message_id: string; consumer: string }>(tx, INSERT_ROWS, [
       JSON.stringify(rows.map(({ message_id, consumer, type, payload, meta, attempts, hold_ms, processed }) => ({ message_id, consumer, type, payload, meta, attempts, hold_ms, processed }))),
     ]);
+    return sent.then(({ rows: written }) => this.handOver(tx, rows, written));
+  }
+
+  /** Rows written already leased to this process's relay go to it once they are committed. */
+  private handOver(tx: EntityManager, rows: PendingRow[], written: { id: string; message_id: string; consumer: string }[]): void {
     const handed = rows.filter((row) => row.handoff);
     if (handed.length === 0) return;
     const idOf = new Map(written.map((w) => [`${w.message_id}/${w.consumer}`, w.id]));

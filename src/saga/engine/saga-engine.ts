@@ -219,13 +219,15 @@ export class SagaEngine implements OnModuleInit {
   }
 
   /** Writes the decisions `tx` has not written yet, in one statement. */
-  private async write(tx: EntityManager): Promise<void> {
+  /** Not async: its statement is sent before it returns, or it throws (see `beforeCommit`). */
+  private write(tx: EntityManager): Promise<void> {
     const unwritten = this.unwritten.get(tx);
-    if (!unwritten || unwritten.size === 0) return;
+    if (!unwritten || unwritten.size === 0) return Promise.resolve();
     const pending = [...unwritten.values()];
     unwritten.clear();
-    const seconds = await saveDecisions(tx, pending.map((p) => p.row), pending.flatMap((p) => p.history));
-    for (const p of pending) p.seconds = seconds.get(p.row.id);
+    return saveDecisions(tx, pending.map((p) => p.row), pending.flatMap((p) => p.history)).then((seconds) => {
+      for (const p of pending) p.seconds = seconds.get(p.row.id);
+    });
   }
 
   /**

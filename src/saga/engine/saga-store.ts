@@ -187,9 +187,11 @@ export function decisionRow(
  * Writes decisions about several sagas (at most one each) and their history rows, in one
  * statement. Returns how long each answered attempt took, in seconds, by saga id.
  */
-export async function saveDecisions(tx: EntityManager, decisions: DecisionRow[], history: HistoryRow[]): Promise<Map<string, number>> {
-  const { rows } = await execute<{ saga_id: string; seconds: number }>(tx, SAVE_DECISIONS, [JSON.stringify(decisions), JSON.stringify(history)]);
-  return new Map(rows.map((r) => [r.saga_id, r.seconds]));
+export function saveDecisions(tx: EntityManager, decisions: DecisionRow[], history: HistoryRow[]): Promise<Map<string, number>> {
+  // Not async: sent before it returns, or it throws (see `beforeCommit`).
+  return execute<{ saga_id: string; seconds: number }>(tx, SAVE_DECISIONS, [JSON.stringify(decisions), JSON.stringify(history)]).then(
+    ({ rows }) => new Map(rows.map((r) => [r.saga_id, r.seconds])),
+  );
 }
 
 /** A saga's poisoning, as the saga row keeps it: what the engine could not handle, and what then. */
