@@ -8,6 +8,7 @@ import request from 'supertest';
 import { httpCases, type HttpCase, type MessageTypes, messageFor, type OpenApiDoc } from './support/request-fuzz.js';
 import { snapshotTables } from './support/table-snapshot.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { PARTICIPANT_RPC } from './support/participant-rpcs.js';
 
 /**
  * Property-based fuzzing of the whole surface: every operation of the app's own OpenAPI document
@@ -25,7 +26,6 @@ const KNOWN = ['fuzz_beans', 'fuzz_cust', '1.00', '19.99', 'place-order'];
 
 const ADMIN_KEY = 'fuzz-admin-key-0000000001';
 const SERVICE_KEY = 'fuzz-service-key-00000001';
-const PARTICIPANT_RPC = /^(InventoryService\.(Reserve|Release)Inventory|PaymentService\.(Process|Refund)Payment)$/;
 
 describe('fuzz: no request can break it', () => {
   let t: TestApp;

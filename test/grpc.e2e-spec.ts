@@ -4,6 +4,7 @@ import request from 'supertest';
 import { call, listServices } from '../scripts/grpc-client.mjs';
 import { expectBalanced } from './support/assertions.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { PARTICIPANT_RPC } from './support/participant-rpcs.js';
 
 describe('gRPC surface', () => {
   let t: TestApp;
@@ -11,7 +12,6 @@ describe('gRPC surface', () => {
   // The participants' RPCs need a service key in every mode; the rest is called as an admin.
   const SERVICE_KEY = 'grpc-test-service-key-0001';
   const ADMIN_KEY = 'grpc-test-admin-key-00001';
-  const PARTICIPANT_RPC = /^(InventoryService\.(Reserve|Release)Inventory|PaymentService\.(Process|Refund)Payment)$/;
   const rpc = (target: string, req: object) => call(address, target, req, { apiKey: PARTICIPANT_RPC.test(target) ? SERVICE_KEY : ADMIN_KEY });
   const rpcError = async (target: string, req: object) => {
     const error = await rpc(target, req).then(() => null, (e: { code: number; details: string }) => e);

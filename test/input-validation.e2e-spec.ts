@@ -4,6 +4,7 @@ import request from 'supertest';
 import { call } from '../scripts/grpc-client.mjs';
 import { snapshotTables } from './support/table-snapshot.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { PARTICIPANT_RPC } from './support/participant-rpcs.js';
 
 /**
  * Input that cannot reach a handler unless it is valid: each case below once answered 500 (or
@@ -86,7 +87,7 @@ describe('hostile input is refused before any handler runs', () => {
 
   it.each(grpcCases)('gRPC %s: INVALID_ARGUMENT naming the field, nothing written', async (method, req, message) => {
     const before = await snapshotTables(t.sql);
-    const apiKey = /^(InventoryService\.(Reserve|Release)Inventory|PaymentService\.(Process|Refund)Payment)$/.test(method) ? SERVICE_KEY : ADMIN_KEY;
+    const apiKey = PARTICIPANT_RPC.test(method) ? SERVICE_KEY : ADMIN_KEY;
     const error = await call(address, method, req, { apiKey }).then(() => null, (e: { code: number; details: string }) => e);
     expect(error && { code: error.code, details: error.details }).toEqual({ code: status.INVALID_ARGUMENT, details: `Validation failed: ${message}` });
     expect(await snapshotTables(t.sql)).toEqual(before);
