@@ -8,6 +8,7 @@ import { afterCommit, beforeCommit } from '../database/transaction-hooks.js';
 import { Metrics } from '../observability/metrics.js';
 import { contextFrom, inSpan, SpanKind } from '../observability/tracing.js';
 import { DeliveryFailed } from './delivery-failed.js';
+import { FaultInjector } from './fault-injector.js';
 import { isLostLease } from './lost-lease.js';
 import { type Message, restoreMessage } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
@@ -40,6 +41,7 @@ export class Delivery {
     private readonly consumers: MessageConsumers,
     private readonly outbox: Outbox,
     private readonly metrics: Metrics,
+    private readonly faults: FaultInjector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -48,6 +50,10 @@ export class Delivery {
    * fails, the batch rolls back and each row goes alone, with its own failure handling.
    */
   async deliverBatch(rows: ClaimedRow[]): Promise<void> {
+    // Injected latency (off unless configured) is served here, before the delivery's transaction
+    // opens, once for the batch (its slowest command): slept inside, it would hold the
+    // transaction and its connection open, latency × batch size.
+    await this.faults.delay(rows.filter((row) => row.consumer === COMMAND_BUS_CONSUMER).map((row) => row.type));
     if (rows.length === 1) return this.deliver(rows[0]);
     let messages: Message[] = [];
     try {
