@@ -169,13 +169,14 @@ describe('step timeouts', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { SAGA_RETRY_ATTEMPTS: '1', SAGA_STEP_TIMEOUT_MS: '300', SAGA_TIMER_POLL_MS: '50', RELAY_POLL_MS: '50' } });
+    // A timeout well above a normal step's time on a loaded machine; only the step under test is slower.
+    t = await startTestApp({ env: { SAGA_RETRY_ATTEMPTS: '1', SAGA_STEP_TIMEOUT_MS: '1000', SAGA_TIMER_POLL_MS: '50', RELAY_POLL_MS: '50' } });
     await addProduct(t, 'slow_beans', '5.00', 10);
   });
   afterAll(() => t?.close());
 
   it('a participant slower than the step timeout is compensated, and its late reply changes nothing', async () => {
-    t.app.get(FaultInjector).setLatency('payment.ProcessPayment', 1200);
+    t.app.get(FaultInjector).setLatency('payment.ProcessPayment', 2500);
     const order = await place(t, 'slow_beans', 1, '5.00');
     expect(await t.waitForSaga(order.sagaId)).toBe('COMPENSATED');
     const compensated = (await sagaOf(t, order.sagaId));
@@ -187,7 +188,7 @@ describe('step timeouts', () => {
       'reserve-inventory/compensate#1:SUCCEEDED',
       'create-order/compensate#1:SUCCEEDED',
     ]);
-    expect(compensated.history[2].message).toBe('TIMEOUT: no reply within 300 ms');
+    expect(compensated.history[2].message).toBe('TIMEOUT: no reply within 1000 ms');
 
     // The slow charge finally runs: the refund's tombstone refuses it, and its reply is dropped.
     await waitFor('the late charge', async () => {
@@ -241,7 +242,10 @@ describe('late replies', () => {
         SAGA_RETRY_ATTEMPTS: '5',
         SAGA_RETRY_DELAY_MS: '20',
         SAGA_COMPENSATION_ATTEMPTS: '2',
-        SAGA_STEP_TIMEOUT_MS: '400',
+        // Well above a normal step's time on a loaded machine: only the step under test, slowed
+        // by injected latency, times out. Other steps may still retry under load; the
+        // expectations are about the step under test.
+        SAGA_STEP_TIMEOUT_MS: '1000',
         SAGA_TIMER_POLL_MS: '50',
         RELAY_POLL_MS: '50',
       },
@@ -257,16 +261,16 @@ describe('late replies', () => {
   const statusOf = async (id: string) => (await t.sql.query('SELECT status FROM saga.saga_instances WHERE id = $1', [id])).rows[0].status as string;
 
   it('a success that comes after its step timed out, while the retry is awaited, is accepted: one charge, COMPLETED', async () => {
-    // Every attempt takes 600 ms against a 400 ms timeout: only a late reply can finish the step.
-    faults.setLatency('payment.ProcessPayment', 600);
+    // Every attempt takes 1.5 s against a 1 s timeout: only a late reply can finish the step.
+    faults.setLatency('payment.ProcessPayment', 1500);
     const order = await place(t, 'late_beans', 1, '5.00');
     await waitFor('the saga to complete', async () => ((await statusOf(order.sagaId)) === 'COMPLETED' ? true : undefined));
     const history = (await sagaOf(t, order.sagaId)).history as HistoryRow[];
     const payment = history.filter((h) => h.step === 'process-payment');
     expect(payment.length).toBeGreaterThanOrEqual(2);
-    expect(payment.slice(0, -1).every((h) => h.status === 'FAILED' && h.message === 'TIMEOUT: no reply within 400 ms')).toBe(true);
+    expect(payment.slice(0, -1).every((h) => h.status === 'FAILED' && h.message === 'TIMEOUT: no reply within 1000 ms')).toBe(true);
     expect(payment.at(-1)).toMatchObject({ status: 'SUCCEEDED', message: 'payment.PaymentCaptured' });
-    expect(steps(history).at(-1)).toBe('confirm-order/execute#1:SUCCEEDED');
+    expect(steps(history).at(-1)).toMatch(/^confirm-order\/execute#\d+:SUCCEEDED$/); // the saga went on from the late success
     // Every attempt carried one message id; the participant applied it once, and once only replied.
     const { rows: ids } = await t.sql.query(`SELECT DISTINCT message_id::text AS id FROM saga.saga_steps WHERE saga_id = $1 AND step = 'process-payment'`, [order.sagaId]);
     expect(ids).toHaveLength(1);
@@ -282,20 +286,22 @@ describe('late replies', () => {
   });
 
   it('a FAILED saga whose awaited compensation succeeds late resumes by itself and ends COMPENSATED', async () => {
-    // Declined, so the reservation is released; each release takes 2 s against a 400 ms timeout,
-    // and two attempts are allowed: the saga is FAILED before the first release answers.
-    faults.setLatency('inventory.ReleaseInventory', 2000);
+    // Declined, so the reservation is released; each release takes 3.5 s against a 1 s timeout,
+    // and two attempts are allowed: the saga is FAILED (after about 2 s) before the first
+    // release answers.
+    faults.setLatency('inventory.ReleaseInventory', 3500);
     const order = await place(t, 'late_grinder', 2, '400.00');
     await waitFor('the saga to fail', async () => ((await statusOf(order.sagaId)) === 'FAILED' ? true : undefined));
     expect((await request(t.http).get('/api/v1/products/late_grinder')).body.reserved).toBe(2);
 
     await waitFor('the saga to resume and finish', async () => ((await statusOf(order.sagaId)) === 'COMPENSATED' ? true : undefined));
-    expect(steps((await sagaOf(t, order.sagaId)).history).slice(3)).toEqual([
+    const history = steps((await sagaOf(t, order.sagaId)).history);
+    expect(history.filter((s) => s.startsWith('reserve-inventory/compensate'))).toEqual([
       'reserve-inventory/compensate#1:FAILED',
       'reserve-inventory/compensate#2:FAILED',
       'reserve-inventory/compensate#2:SUCCEEDED',
-      'create-order/compensate#1:SUCCEEDED',
     ]);
+    expect(history.at(-1)).toMatch(/^create-order\/compensate#\d+:SUCCEEDED$/); // resumed from the late success
     expect(await orderOf(t, order.id)).toMatchObject({ status: 'CANCELLED', failureReason: 'CARD_DECLINED' });
     await t.drain();
     expect(await statusOf(order.sagaId)).toBe('COMPENSATED');

@@ -20,6 +20,11 @@ export function sharingTransaction<T>(tx: EntityManager, batch: boolean, work: (
   return shared.run({ tx, batch }, work);
 }
 
+/** Whether `inTransaction` would join a transaction a relay opened, rather than open one. */
+export function sharesTransaction(): boolean {
+  return shared.getStore() !== undefined;
+}
+
 /**
  * Whether `tx` delivers a batch of several messages, so what it records may be gathered until
  * its commit: if that fails, the relay delivers the messages again one by one.

@@ -8,12 +8,16 @@ import { afterCommit, beforeCommit } from '../database/transaction-hooks.js';
 import { Metrics } from '../observability/metrics.js';
 import { contextFrom, inSpan, SpanKind } from '../observability/tracing.js';
 import { DeliveryFailed } from './delivery-failed.js';
+import { FaultInjector } from './fault-injector.js';
+import { isLostLease } from './lost-lease.js';
 import { type Message, restoreMessage } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
 import { Outbox, type OutboxDelivery } from './outbox.js';
 import { RESCHEDULE, SETTLE, SETTLE_FAILED } from './relay-statements.js';
 
 type ClaimedRow = OutboxDelivery;
+/** The writes after a claim that a lost lease turns into no-ops (the `write` label of `relay_lost_leases_total`). */
+export type LostLeaseWrite = 'settle' | 'settle-failed' | 'reschedule' | 'dead-letter' | 'release';
 
 /**
  * How the relay delivers the rows it holds (see `Relay`): a batch in one transaction that every
@@ -28,8 +32,8 @@ type ClaimedRow = OutboxDelivery;
 @Injectable()
 export class Delivery {
   private readonly logger = new Logger(Delivery.name);
-  /** Rows whose failure could not be recorded (the database was gone): the relay releases them on its next claim. */
-  readonly unreleased = new Set<string>();
+  /** Rows (id → claim token) whose failure could not be recorded (the database was gone): the relay releases them on its next claim. */
+  readonly unreleased = new Map<string, string>();
 
   constructor(
     private readonly db: DataSource,
@@ -37,6 +41,7 @@ export class Delivery {
     private readonly consumers: MessageConsumers,
     private readonly outbox: Outbox,
     private readonly metrics: Metrics,
+    private readonly faults: FaultInjector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -45,6 +50,10 @@ export class Delivery {
    * fails, the batch rolls back and each row goes alone, with its own failure handling.
    */
   async deliverBatch(rows: ClaimedRow[]): Promise<void> {
+    // Injected latency (off unless configured) is served here, before the delivery's transaction
+    // opens, once for the batch (its slowest command): slept inside, it would hold the
+    // transaction and its connection open, latency × batch size.
+    await this.faults.delay(rows.filter((row) => row.consumer === COMMAND_BUS_CONSUMER).map((row) => row.type));
     if (rows.length === 1) return this.deliver(rows[0]);
     let messages: Message[] = [];
     try {
@@ -72,9 +81,10 @@ export class Delivery {
         if (applyReplies) this.outbox.collectLocalReplies(tx);
         const seconds = await this.dispatchAll(tx, rows, messages);
         await this.applyLocalReplies(tx, messages);
-        const unsettled = rows.filter((_, i) => !messages[i].delivery!.settled).map((row) => row.id);
-        // Settled with the transaction's last writes, in the COMMIT's round trip.
-        if (unsettled.length > 0) await beforeCommit(tx, 'relay-settle', unsettled, (ids) => execute(tx, SETTLE, [ids]).then(() => undefined));
+        const unsettled = rows.filter((_, i) => !messages[i].delivery!.settled);
+        // Settled with the transaction's last writes, in the COMMIT's round trip; if another relay
+        // has claimed one of the rows since, SETTLE raises and the whole transaction rolls back.
+        if (unsettled.length > 0) await beforeCommit(tx, 'relay-settle', unsettled, (settle) => execute(tx, SETTLE, [settle.map((row) => row.id), settle.map((row) => row.claimToken)]).then(() => undefined));
         return seconds;
       }),
     );
@@ -113,7 +123,7 @@ export class Delivery {
 
   private restore(row: ClaimedRow): Message {
     const message = restoreMessage(row.type, row.payload, row.meta);
-    message.delivery = { outboxId: row.id, settled: false };
+    message.delivery = { outboxId: row.id, claimToken: row.claimToken, settled: false };
     return message;
   }
 
@@ -127,13 +137,14 @@ export class Delivery {
       // If the message was handled but a reply failed to apply here, undoing both, it goes again
       // with its replies left to the outbox, so that failure never counts against the message.
       await this.inTransaction([row], delivered, true).catch((error: unknown) => {
-        if (!delivered[0].delivery!.replied) throw error;
+        if (!delivered[0].delivery!.replied || isLostLease(error)) throw error;
         return this.inTransaction([row], delivered, false);
       });
       this.metrics.relayBatch.observe(1);
       timer({ outcome: 'delivered' });
     } catch (error) {
       timer({ outcome: 'failed' });
+      if (isLostLease(error)) return this.lostLease(row, 'settle'); // rolled back: the row is another relay's now
       const reason = error instanceof Error ? error.message : String(error);
       this.logger.warn(`delivery of ${row.type} #${row.id} to ${row.consumer} failed (attempt ${row.attempts}): ${reason}`);
       if (message && row.consumer === COMMAND_BUS_CONSUMER && message.meta.replyTo) {
@@ -165,8 +176,8 @@ export class Delivery {
   private async reportFailure(row: ClaimedRow, command: Message, reason: string): Promise<void> {
     try {
       await this.db.transaction(async (tx) => {
-        const { rowCount } = await execute(tx, SETTLE_FAILED, [row.id, reason.slice(0, 2000)]);
-        if (rowCount === 0) return; // another relay got there first (an expired lease)
+        const { rowCount } = await execute(tx, SETTLE_FAILED, [row.id, row.claimToken, reason.slice(0, 2000)]);
+        if (rowCount === 0) return this.lostLease(row, 'settle-failed');
         const failure = new DeliveryFailed({ type: row.type, attempt: command.meta.attempt ?? 1, error: reason }).causedBy(command);
         await this.outbox.add(tx, failure);
       });
@@ -181,9 +192,18 @@ export class Delivery {
     const backoff = Math.min(this.config.relay.maxBackoffMs, 100 * 2 ** Math.min(row.attempts, 20));
     const delay = Math.round(backoff / 2 + Math.random() * (backoff / 2));
     if (dead) this.logger.error(`${row.type} #${row.id} to ${row.consumer} is dead-lettered after ${row.attempts} attempts: ${reason}`);
-    await execute(this.db, RESCHEDULE, [row.id, delay, reason.slice(0, 2000), dead]).catch((e: unknown) => {
-        this.logger.warn(`could not reschedule #${row.id} (released on the next claim): ${String(e)}`);
-        this.unreleased.add(row.id);
-      });
+    try {
+      const { rowCount } = await execute(this.db, RESCHEDULE, [row.id, row.claimToken, delay, reason.slice(0, 2000), dead]);
+      if (rowCount === 0) this.lostLease(row, dead ? 'dead-letter' : 'reschedule');
+    } catch (e) {
+      this.logger.warn(`could not reschedule #${row.id} (released on the next claim): ${String(e)}`);
+      this.unreleased.set(row.id, row.claimToken);
+    }
+  }
+
+  /** A write of `row`'s delivery found its claim token replaced: another relay claimed the row after this one's lease ran out. */
+  private lostLease(row: ClaimedRow, write: LostLeaseWrite): void {
+    this.metrics.relayLostLeases.inc({ write });
+    this.logger.warn(`lost the lease on ${row.type} #${row.id} to another relay: its ${write} changed nothing`);
   }
 }

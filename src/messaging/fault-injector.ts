@@ -11,11 +11,16 @@ export class InjectedFault extends Error {
 }
 
 /**
- * Technical failures and latency on demand, off by default. Participants call `inject()` first
- * thing, before any effect, so an injected failure is a clean "nothing happened". Rates and
- * latency come from the environment (PAYMENT_FAILURE_RATE, INVENTORY_FAILURE_RATE,
- * PAYMENT_LATENCY_MS, INVENTORY_LATENCY_MS) and are keyed by a message type's module prefix;
- * `failNext` scripts exact failures for tests and demos.
+ * Technical failures and latency on demand, off by default. Rates and latency come from the
+ * environment (PAYMENT_FAILURE_RATE, INVENTORY_FAILURE_RATE, PAYMENT_LATENCY_MS,
+ * INVENTORY_LATENCY_MS) and are keyed by a message type's module prefix; `failNext` scripts exact
+ * failures for tests and demos.
+ *
+ * Latency is served before the transaction that handles a command opens (`delay`): by the relay
+ * before a delivery's transaction, once per batch, or by the participant before its own when no
+ * relay called it; slept inside, it would hold a transaction and its connection open. A failure
+ * is thrown by participants first thing in that transaction, before any effect
+ * (`failIfInjected`), so an injected failure is a clean "nothing happened".
  */
 @Injectable()
 export class FaultInjector {
@@ -35,7 +40,7 @@ export class FaultInjector {
     this.rates.set(module, rate);
   }
 
-  /** Delays the messages of a module (`payment`) or of one type (`payment.ProcessPayment`) before they are handled. */
+  /** Delays the commands of a module (`payment`) or of one type (`payment.ProcessPayment`) before they are handled (see `delay`). */
   setLatency(moduleOrType: string, ms: number): void {
     this.latencies.set(moduleOrType, ms);
   }
@@ -51,13 +56,17 @@ export class FaultInjector {
     this.latencies.clear();
   }
 
-  async inject(message: Message): Promise<void> {
-    const module = message.type.split('.')[0];
-    const latency = this.latencies.get(message.type) ?? this.latencies.get(module) ?? 0;
+  /** Sleeps as long as the slowest of these command types is set to take (not at all by default). */
+  async delay(types: string[]): Promise<void> {
+    const latency = Math.max(0, ...types.map((type) => this.latencies.get(type) ?? this.latencies.get(type.split('.')[0]) ?? 0));
     if (latency > 0) await sleep(latency);
+  }
+
+  /** Throws if this delivery of `message` is to fail. */
+  failIfInjected(message: Message): void {
     // Decided once per delivery: a batch that rolls back hands its messages over again one by
     // one, and each fails or passes as it did (no second draw, no second scripted failure used).
-    const fault = message.delivery?.injectedFault ?? this.decide(message.type, module);
+    const fault = message.delivery?.injectedFault ?? this.decide(message.type, message.type.split('.')[0]);
     if (message.delivery) message.delivery.injectedFault = fault;
     if (fault) throw new InjectedFault(message.type);
   }

@@ -9,14 +9,30 @@ import type { Message } from './message.js';
 const INSERT_GATHERED = statement(`INSERT INTO messaging.inbox (consumer, message_id)
   SELECT r.consumer, r.message_id FROM jsonb_to_recordset($1::jsonb) AS r(consumer text, message_id text)`);
 
-/** Records one message applied and settles the outbox row that carried it ($3); no row comes back if it was applied before. */
+/**
+ * Records one message applied ($1, $2) and settles the outbox row that carried it ($3, leased
+ * with token $4, both null for a message no relay delivered, e.g. a gRPC call); `first` is false
+ * if it was applied before.
+ *
+ * If another relay has claimed the row since (this delivery's lease ran out: the token changed),
+ * `leases_held` raises and the consumer's transaction rolls back before its work runs. Committing
+ * would be harmless to this consumer's effect (the inbox makes one of the two deliveries a no-op),
+ * but it would mark the row done under the other relay's delivery while that is still in flight,
+ * and a delivery's transaction carries more than this effect (the replies applied in it, a batch's
+ * consumers that have no inbox). So the rule is one for every write after a claim: a relay that
+ * lost its lease commits nothing, and the holder's delivery applies the message once.
+ */
 const APPLY_ONE = statement(`WITH settled AS (
-    -- the delivery is done exactly when the consumer's effects commit
-    UPDATE messaging.outbox SET processed_at = now() WHERE id = $3
+    -- the delivery is done exactly when the consumer's effects commit, and only by its holder
+    UPDATE messaging.outbox SET processed_at = now() WHERE id = $3 AND claim_token = $4
+    RETURNING 1
+  ), applied AS (
+    INSERT INTO messaging.inbox (consumer, message_id) VALUES ($1, $2)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
   )
-  INSERT INTO messaging.inbox (consumer, message_id) VALUES ($1, $2)
-  ON CONFLICT DO NOTHING
-  RETURNING 1`);
+  SELECT messaging.leases_held((SELECT count(*) FROM settled), CASE WHEN $3::bigint IS NULL THEN 0 ELSE 1 END) AS held,
+         EXISTS (SELECT 1 FROM applied) AS first`);
 
 /** Remembers which messages each consumer has applied, in the consumer's own transaction. */
 @Injectable()
@@ -24,7 +40,8 @@ export class Inbox {
   /**
    * Records that `consumer` applies `message` in `tx`, and settles the outbox row that carried it
    * in the same commit. Returns false when the message was applied before: the caller then does
-   * nothing (a redelivery), and the commit still settles the row.
+   * nothing (a redelivery), and the commit still settles the row. Throws (a lost lease, see
+   * `isLostLease`) if another relay has claimed the row since.
    *
    * In the transaction of a batch of several deliveries (see `Delivery`) it answers true at once and writes the record
    * with the batch's others just before the commit, in one statement; the relay settles the
@@ -36,9 +53,9 @@ export class Inbox {
       await beforeCommit(tx, 'inbox', [{ consumer, message_id: message.meta.messageId }], (rows) => execute(tx, INSERT_GATHERED, [JSON.stringify(rows)]));
       return true;
     }
-    const outboxId = message.delivery?.outboxId ?? null;
-    const { rows } = await execute(tx, APPLY_ONE, [consumer, message.meta.messageId, outboxId]);
+    const { outboxId = null, claimToken = null } = message.delivery ?? {};
+    const { rows } = await execute<{ first: boolean }>(tx, APPLY_ONE, [consumer, message.meta.messageId, outboxId, claimToken]);
     if (message.delivery) message.delivery.settled = true;
-    return rows.length === 1;
+    return rows[0].first;
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { execute, statement } from '../database/prepared.js';
 import { afterCommit, beforeCommit } from '../database/transaction-hooks.js';
@@ -14,6 +15,8 @@ export interface OutboxDelivery {
   payload: unknown;
   meta: MessageMeta;
   attempts: number;
+  /** The token of the claim (or hand-over) that leased the row: every later write of this delivery names it. */
+  claimToken: string;
 }
 
 /** A relay running in this process, to which new rows are handed once they commit. */
@@ -23,25 +26,30 @@ export interface OutboxHandoff {
 }
 
 /** A row waiting for its transaction's commit; `holdMs` hides it until then (a lease or a delay). */
-interface PendingRow extends Omit<OutboxDelivery, 'id'> {
+interface PendingRow extends Omit<OutboxDelivery, 'id' | 'claimToken'> {
   message_id: string;
   hold_ms: number;
   /** Delivered in the transaction that wrote it (see `takeLocalReplies`): written as processed. */
   processed: boolean;
   handoff?: OutboxHandoff;
+  /** Set when handed over: the row is written leased, so it carries its lease's token as a claim would. */
+  claim_token: string | null;
 }
 
-/** A reply for a consumer of this process, applied in the transaction that sent it; `row.id` is empty (its row is written at the commit). */
+/**
+ * A reply for a consumer of this process, applied in the transaction that sent it; `row.id` and
+ * `row.claimToken` are empty (its row is written at the commit, already processed: no lease).
+ */
 export interface LocalReply {
   row: OutboxDelivery;
   message: Message;
 }
 
 /** Writes the rows a transaction gathered, in one statement, from a JSON array ($1). */
-const INSERT_ROWS = statement(`INSERT INTO messaging.outbox (message_id, consumer, type, payload, meta, attempts, available_at, processed_at)
+const INSERT_ROWS = statement(`INSERT INTO messaging.outbox (message_id, consumer, type, payload, meta, attempts, available_at, processed_at, claim_token)
   SELECT r.message_id, r.consumer, r.type, r.payload, r.meta, r.attempts, now() + r.hold_ms * interval '1 millisecond',
-         CASE WHEN r.processed THEN now() END
-    FROM jsonb_to_recordset($1::jsonb) AS r(message_id uuid, consumer text, type text, payload jsonb, meta jsonb, attempts int, hold_ms int, processed boolean)
+         CASE WHEN r.processed THEN now() END, r.claim_token
+    FROM jsonb_to_recordset($1::jsonb) AS r(message_id uuid, consumer text, type text, payload jsonb, meta jsonb, attempts int, hold_ms int, processed boolean, claim_token uuid)
   RETURNING id, message_id, consumer`);
 
 /**
@@ -79,10 +87,11 @@ export class Outbox {
         if (local && message.meta.recipient === consumer && this.consumers.handler(consumer)) {
           // Restored from its JSON, as a delivery from the table would be.
           const reply = restoreMessage(row.type, JSON.parse(JSON.stringify(row.payload)), { ...row.meta });
-          local.push({ row: { id: '', consumer, type: row.type, payload: row.payload, meta: row.meta, attempts: 1 }, message: reply });
-          return { ...row, attempts: 1, hold_ms: 0, processed: true };
+          local.push({ row: { id: '', consumer, type: row.type, payload: row.payload, meta: row.meta, attempts: 1, claimToken: '' }, message: reply });
+          return { ...row, attempts: 1, hold_ms: 0, processed: true, claim_token: null };
         }
-        return { ...row, attempts: handoff ? 1 : 0, hold_ms: handoff ? handoff.leaseMs : delayMs, processed: false, handoff };
+        if (!handoff) return { ...row, attempts: 0, hold_ms: delayMs, processed: false, claim_token: null };
+        return { ...row, attempts: 1, hold_ms: handoff.leaseMs, processed: false, handoff, claim_token: randomUUID() };
       }),
     );
     if (rows.length > 0) await beforeCommit(tx, 'outbox', rows, (all) => this.write(tx, all));
@@ -106,7 +115,7 @@ export class Outbox {
   /** Not async: its statement is sent before it returns, or it throws (see `beforeCommit`). */
   private write(tx: EntityManager, rows: PendingRow[]): Promise<void> {
     const sent = execute<{ id: string; message_id: string; consumer: string }>(tx, INSERT_ROWS, [
-      JSON.stringify(rows.map(({ message_id, consumer, type, payload, meta, attempts, hold_ms, processed }) => ({ message_id, consumer, type, payload, meta, attempts, hold_ms, processed }))),
+      JSON.stringify(rows.map(({ message_id, consumer, type, payload, meta, attempts, hold_ms, processed, claim_token }) => ({ message_id, consumer, type, payload, meta, attempts, hold_ms, processed, claim_token }))),
     ]);
     return sent.then(({ rows: written }) => this.handOver(tx, rows, written));
   }
@@ -116,13 +125,14 @@ export class Outbox {
     const handed = rows.filter((row) => row.handoff);
     if (handed.length === 0) return;
     const idOf = new Map(written.map((w) => [`${w.message_id}/${w.consumer}`, w.id]));
-    const deliveries = handed.map(({ consumer, type, payload, meta, attempts, message_id }) => ({
+    const deliveries = handed.map(({ consumer, type, payload, meta, attempts, message_id, claim_token }) => ({
       id: idOf.get(`${message_id}/${consumer}`)!,
       consumer,
       type,
       payload,
       meta,
       attempts,
+      claimToken: claim_token!,
     }));
     afterCommit(tx, () => handed[0].handoff!.accept(deliveries));
   }

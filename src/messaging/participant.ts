@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { inTransaction } from '../database/shared-transaction.js';
+import { inTransaction, sharesTransaction } from '../database/shared-transaction.js';
 import { FaultInjector } from './fault-injector.js';
 import { Inbox } from './inbox.js';
 import type { Message } from './message.js';
@@ -23,7 +23,10 @@ export class Participant {
    * same answer, but only the first delivery sends the reply, in the same commit.
    */
   async answer<R extends Message>(consumer: string, command: Message, work: (tx: EntityManager) => Promise<R>): Promise<R> {
-    await this.faults.inject(command); // off unless configured: a technical failure before any effect
+    // Injected latency (off unless configured) before any transaction opens: a relay delivering
+    // the command has served it before opening the one this joins; a direct call waits here.
+    if (!sharesTransaction()) await this.faults.delay([command.type]);
+    this.faults.failIfInjected(command); // off unless configured: a technical failure before any effect
     return inTransaction(this.db, async (tx) => {
       const firstTime = await this.inbox.markApplied(tx, consumer, command);
       const reply = (await work(tx)).causedBy(command);

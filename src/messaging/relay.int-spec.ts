@@ -1,42 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import type { INestApplicationContext } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { enqueue, messagingContext, Probe } from '../../test/support/messaging-context.js';
 import { createTestDatabase } from '../../test/support/test-database.js';
-import { type AppConfig, loadConfig } from '../config/app-config.js';
-import { ConfigModule } from '../config/config.module.js';
-import { dataSourceOptions } from '../database/data-source-options.js';
 import { inTransaction } from '../database/shared-transaction.js';
-import { Event, registerMessages, type Message } from './message.js';
+import type { Message } from './message.js';
 import { MessageConsumers } from './message-consumers.js';
-import { MessagingModule } from './messaging.module.js';
-import { ObservabilityModule } from '../observability/observability.module.js';
 import { Outbox } from './outbox.js';
 import { Relay } from './relay.js';
-
-class Probe extends Event<{ n: number }> {
-  static readonly type = 'test.Probe';
-}
-registerMessages(Probe);
-
-/** The messaging module alone on a real database; by default with the relay loop off, so tests drive `drain()`. */
-async function messagingContext(databaseUrl: string, relay: Partial<AppConfig['relay']> = {}): Promise<INestApplicationContext> {
-  const base = loadConfig({});
-  const config: AppConfig = { ...base, databaseUrl, relay: { ...base.relay, enabled: false, ...relay } };
-  const moduleRef = await Test.createTestingModule({
-    imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), ObservabilityModule, MessagingModule],
-  }).compile();
-  moduleRef.useLogger(['error']);
-  return moduleRef.init();
-}
-
-async function enqueue(ctx: INestApplicationContext, count: number, recipient: string): Promise<string[]> {
-  const probes = Array.from({ length: count }, (_, n) => new Probe({ n }, { recipient }));
-  await ctx.get(DataSource).transaction((tx) => ctx.get(Outbox).add(tx, probes));
-  return probes.map((p) => p.meta.messageId);
-}
 
 describe('relay', () => {
   let url: string;

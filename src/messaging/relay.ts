@@ -2,6 +2,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { execute } from '../database/prepared.js';
+import { Metrics } from '../observability/metrics.js';
 import { BatchLanes } from '../common/batch-lanes.js';
 import { Delivery } from './delivery.js';
 import { COMMAND_BUS_CONSUMER } from './message-consumers.js';
@@ -40,6 +41,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     private readonly db: DataSource,
     private readonly delivery: Delivery,
     private readonly outbox: Outbox,
+    private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     // A lane per command type, and per consumer for events and replies.
@@ -155,7 +157,19 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   /** Makes rows this relay holds but will not deliver due again now, for any relay. */
   private async release(rows: ClaimedRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await execute(this.db, RELEASE, [rows.map((row) => row.id)]).catch((error: unknown) => this.logger.warn(`could not release rows (their lease expires instead): ${String(error)}`));
+    try {
+      await this.releaseHeld(rows.map((row) => row.id), rows.map((row) => row.claimToken));
+    } catch (error) {
+      this.logger.warn(`could not release rows (their lease expires instead): ${String(error)}`);
+    }
+  }
+
+  /** Releases rows by id and claim token; those another relay claimed since stay as they are, counted as lost leases. */
+  private async releaseHeld(ids: string[], tokens: string[]): Promise<void> {
+    const { rowCount } = await execute(this.db, RELEASE, [ids, tokens]);
+    if (rowCount === ids.length) return;
+    this.metrics.relayLostLeases.inc({ write: 'release' }, ids.length - rowCount);
+    this.logger.warn(`lost the lease on ${ids.length - rowCount} of ${ids.length} rows to another relay: their release changed nothing`);
   }
 
   /** Room again after a claim found none, or filled it: claim more. (New rows come by hand-over or NOTIFY.) */
@@ -169,9 +183,9 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   private async releaseUnreleased(): Promise<void> {
     const { unreleased } = this.delivery;
     if (unreleased.size === 0) return;
-    const ids = [...unreleased];
-    await execute(this.db, RELEASE, [ids]);
-    for (const id of ids) unreleased.delete(id);
+    const held = [...unreleased];
+    await this.releaseHeld(held.map(([id]) => id), held.map(([, token]) => token));
+    for (const [id] of held) unreleased.delete(id);
   }
 
   private async claim(limit: number): Promise<ClaimedRow[]> {

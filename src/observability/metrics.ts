@@ -61,6 +61,12 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [this.registry],
   });
+  readonly relayLostLeases = new Counter({
+    name: 'relay_lost_leases_total',
+    help: 'Writes of a delivery that changed nothing because another relay claimed the row after this one\'s lease ran out',
+    labelNames: ['write'],
+    registers: [this.registry],
+  });
   readonly httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP requests by route and status',

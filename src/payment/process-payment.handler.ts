@@ -18,13 +18,20 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPayment, Pa
     private readonly gateway: CardGateway,
   ) {}
 
-  /** Charges an order at most once: asked again, it answers with the first outcome. */
+  /**
+   * Charges an order at most once: asked again, it answers with the first outcome. The payment
+   * row guards every call after one that committed; the gateway's idempotency key guards a charge
+   * whose transaction rolled back after it (a batch replayed row by row, a lost commit). The key
+   * is the order id, not the command's message id: one order is charged once whatever carries
+   * the request (a saga's retries reuse the message id anyway, but a gRPC caller's command has an
+   * id of its own), as the one payment row per order says.
+   */
   execute(cmd: ProcessPayment): Promise<PaymentReply> {
     const { orderId, customerId, amount } = cmd.data;
     return this.participant.answer(PAYMENT_CONSUMER, cmd, async (tx) => {
       let payment = await findPaymentForUpdate(tx, orderId);
       if (!payment) {
-        const charge = this.gateway.charge(parseMoney(amount));
+        const charge = this.gateway.charge(`order:${orderId}`, parseMoney(amount));
         payment = Object.assign(new Payment(), {
           id: randomUUID(),
           orderId,
