@@ -163,6 +163,28 @@ describe('fencing: a relay that lost its lease changes nothing another relay hol
     expect(await effectsOf([id])).toEqual([{ id, relay: 'b' }]);
   });
 
+  it("a late dead-lettering after its last attempt failed leaves b's delivery alone: not dead, no error, b's effect", async () => {
+    await a.close();
+    a = await messagingContext(url, { leaseMs: 300, maxAttempts: 1 }); // a's first failure is its last
+    const [aHeld, bHeld] = [gate(), gate()];
+    a.get(MessageConsumers).register('fence-dead', consumer('a', a, aHeld, { fails: true }));
+    b.get(MessageConsumers).register('fence-dead', consumer('b', b, bHeld));
+    const { id, aDelivers, bDelivers, bToken } = await leaseTakenOver('fence-dead', aHeld, bHeld);
+    const deadOf = async () => (await db.query('SELECT dead_at IS NOT NULL AS dead FROM messaging.outbox WHERE message_id = $1', [id]))[0].dead as boolean;
+
+    aHeld.open();
+    await aDelivers;
+    expect(await stateOf(id)).toEqual({ processed: false, token: bToken, attempts: 2, last_error: null, leased_long: true });
+    expect(await deadOf()).toBe(false);
+    expect(await lostLeases(a)).toEqual({ 'dead-letter': 1 });
+
+    bHeld.open();
+    await bDelivers;
+    expect(await stateOf(id)).toMatchObject({ processed: true, token: bToken, last_error: null });
+    expect(await deadOf()).toBe(false);
+    expect(await effectsOf([id])).toEqual([{ id, relay: 'b' }]);
+  });
+
   it("a late release of rows queued when the relay stops leaves b's lease on them", async () => {
     const [aHeld, bHeld] = [gate(), gate()];
     a.get(MessageConsumers).register('fence-release', consumer('a', a, aHeld));
