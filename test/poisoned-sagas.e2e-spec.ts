@@ -205,4 +205,34 @@ describe('poisoned sagas', () => {
     expect(reservations).toEqual([{ status: 'RESERVED' }]);
     await expectBalanced(t.sql, stock);
   });
+
+  it('a timer whose write fails for now (a serialization failure) is not poisoned: it stays due and fires once the database takes it', async () => {
+    faults.setLatency('inventory.ReserveInventory', 3000); // the step times out
+    const engine = t.app.get(SagaEngine);
+    const data = { orderId: randomUUID(), lines: [{ productId: 'poison_beans', quantity: 1 }] };
+    const sagaId = await t.app.get(DataSource).transaction((tx) => engine.start(tx, sturdySaga, data));
+    // Every history write of this saga fails as a serialization failure would; the sequence counts the tries.
+    await t.sql.query(`CREATE SEQUENCE public.flaky_tries`);
+    await t.sql.query(`CREATE FUNCTION public.flaky_steps() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.saga_id = '${sagaId}' THEN PERFORM nextval('public.flaky_tries'); RAISE EXCEPTION 'could not serialize access' USING ERRCODE = 'serialization_failure'; END IF;
+        RETURN NEW;
+      END $$`);
+    await t.sql.query(`CREATE TRIGGER flaky_steps BEFORE INSERT ON saga.saga_steps FOR EACH ROW EXECUTE FUNCTION public.flaky_steps()`);
+    try {
+      await waitFor('the timer to fail three times', async () => {
+        const { rows } = await t.sql.query(`SELECT last_value, is_called FROM public.flaky_tries`);
+        return rows[0].is_called && Number(rows[0].last_value) >= 3 ? true : undefined;
+      });
+      const { rows: during } = await t.sql.query(`SELECT status, poison_attempts, last_error FROM saga.saga_instances WHERE id = $1`, [sagaId]);
+      expect(during).toEqual([{ status: 'STARTED', poison_attempts: 0, last_error: null }]); // as it was: nothing recorded
+    } finally {
+      await t.sql.query(`DROP TRIGGER flaky_steps ON saga.saga_steps; DROP FUNCTION public.flaky_steps(); DROP SEQUENCE public.flaky_tries`);
+    }
+    faults.clear();
+    expect(await t.waitForSaga(sagaId, ['COMPLETED', 'COMPENSATED'])).toMatch(/^COMP/);
+    const saga = await sagaOf(t, sagaId);
+    expect({ poisonAttempts: saga.poisonAttempts, poisoned: /POISONED/.test(saga.lastError ?? '') }).toEqual({ poisonAttempts: 0, poisoned: false });
+    await expectBalanced(t.sql, stock);
+  });
 });

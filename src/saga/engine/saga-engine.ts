@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { inTransaction } from '../../database/shared-transaction.js';
 import { afterCommit, beforeCommit } from '../../database/transaction-hooks.js';
+import { isTransientDatabaseError } from '../../database/transient-errors.js';
 import { DeliveryFailed } from '../../messaging/delivery-failed.js';
 import { Inbox } from '../../messaging/inbox.js';
 import type { Message } from '../../messaging/message.js';
@@ -117,8 +118,11 @@ export class SagaEngine implements OnModuleInit {
         return true;
       });
     } catch (error) {
+      // The database failing for now (a lost connection, a deadlock, a timeout) is no fault of the
+      // saga's: its timer stays due and the next sweep tries again.
+      if (isTransientDatabaseError(error)) throw error;
       // What it decided could not be written (e.g. a command that cannot be stored): it is
-      // poisoned all the same, in a transaction of its own. If the database is gone, this throws.
+      // poisoned all the same, in a transaction of its own.
       return this.db.transaction(async (tx) => {
         const due = await lockDueSaga(tx, sagaId);
         if (due) await this.poisoned.record(tx, due.saga, error, null);
