@@ -87,7 +87,7 @@ export async function createApp(config: AppConfig, logStream?: DestinationStream
       {
         transport: Transport.GRPC,
         options: {
-          url: `${config.grpcHost}:${config.grpcPort}`,
+          url: `${config.grpcHost.includes(':') ? `[${config.grpcHost}]` : config.grpcHost}:${config.grpcPort}`, // an IPv6 address in brackets
           credentials: grpcCredentials(config),
           maxReceiveMessageLength: config.security.grpcMaxMessageBytes,
           maxSendMessageLength: config.security.grpcMaxMessageBytes,

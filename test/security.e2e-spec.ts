@@ -128,8 +128,8 @@ describe('security: keys and roles', () => {
         expect.objectContaining({ actor: 'viewer-key', route: 'POST /api/v1/sagas/:id/retry', target: failed.sagaId, outcome: 'denied' }),
         expect.objectContaining({ actor: 'anonymous', route: 'POST /api/v1/sagas/:id/retry', target: failed.sagaId, outcome: 'denied' }),
         expect.objectContaining({ actor: 'operator-key', role: 'operator', route: 'POST /api/v1/sagas/:id/retry', target: failed.sagaId, outcome: 'done' }),
-        expect.objectContaining({ actor: 'admin-key', role: 'admin', route: 'POST /api/v1/products', outcome: 'done' }),
-        expect.objectContaining({ actor: 'operator-key', route: 'POST /api/v1/products', outcome: 'denied' }),
+        expect.objectContaining({ actor: 'admin-key', role: 'admin', route: 'POST /api/v1/products', target: 'sec_beans', outcome: 'done' }),
+        expect.objectContaining({ actor: 'operator-key', route: 'POST /api/v1/products', target: 'sec_other', outcome: 'denied' }),
       ]),
     );
   });

@@ -17,15 +17,17 @@ const MIN_SECRET_LENGTH = 16;
 export const sha256 = (secret: string): Buffer => createHash('sha256').update(secret).digest();
 
 /**
- * Parses `API_KEYS=name:role:secret,...`. A secret may be given as `sha256:<hex>` so the plain
- * key need not sit in the environment. Problems go to `env` (never with the secret in them).
+ * Parses `API_KEYS=name:role:secret,...` (a secret cannot hold a comma). A secret may be given as
+ * `sha256:<hex>` so the plain key need not sit in the environment. Problems go to `env`, naming
+ * entries by position, never by what they hold.
  */
 export function parseApiKeys(env: EnvReader): ApiKey[] {
   const keys: ApiKey[] = [];
   for (const [i, entry] of env.list('API_KEYS').entries()) {
     const [name = '', role = '', ...rest] = entry.split(':');
     const secret = rest.join(':');
-    const where = `API_KEYS entry ${i + 1}${NAME.test(name) ? ` (${name})` : ''}`;
+    // Named by position only: a malformed entry may hold a secret in any of its fields.
+    const where = `API_KEYS entry ${i + 1}`;
     if (!NAME.test(name)) env.check(false, `${where}: the name must be 1-64 letters, digits, "_", "-" or "." (format name:role:secret)`);
     else if (!(ROLES as readonly string[]).includes(role)) env.check(false, `${where}: the role must be one of ${ROLES.join(', ')}`);
     else if (HASHED.test(secret)) keys.push({ name, role: role as Role, digest: Buffer.from(HASHED.exec(secret)![1], 'hex') });

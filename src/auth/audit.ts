@@ -11,7 +11,9 @@ import type { Permission } from './roles.js';
 export function auditEntry(context: ExecutionContext, caller: Caller | undefined, permission: Permission) {
   const req = context.switchToHttp().getRequest<Request>();
   const route = req.route ? `${req.method} ${req.baseUrl}${req.route.path as string}` : `${req.method} ${req.path}`;
-  const target = typeof req.params?.id === 'string' ? req.params.id : undefined;
+  // The route's id (a saga, a dead letter), or the body's (a product being added).
+  const body = req.body as { id?: unknown } | undefined;
+  const target = typeof req.params?.id === 'string' ? req.params.id : typeof body?.id === 'string' ? body.id.slice(0, 100) : undefined;
   return {
     audit: true,
     actor: caller ? callerName(caller) : 'anonymous',

@@ -37,9 +37,23 @@ describe('configuration', () => {
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     ['PAYMENT_DECLINE_ABOVE', '1.999', 'PAYMENT_DECLINE_ABOVE must be an amount with at most 2 decimals, e.g. 500.00, got "1.999"'],
     ['RETENTION_IDEMPOTENCY_KEY_MS', '1000', 'RETENTION_IDEMPOTENCY_KEY_MS must be a whole number from 86400000 to 31536000000, got "1000"'],
-    ['DATABASE_URL', 'mysql://x', 'DATABASE_URL must be a postgres:// or postgresql:// URL, got "mysql://x"'],
+    ['DATABASE_URL', 'mysql://x', 'DATABASE_URL must be a postgres:// or postgresql:// URL, got a value of 9 characters (not shown: it may hold a password)'],
   ])('refuses %s=%s, naming the variable and its allowed range', (name, value, problem) => {
     expect(problems({ [name]: value })).toEqual([problem]);
+  });
+
+  it('never repeats a DATABASE_URL, which may hold a password', () => {
+    const [problem] = problems({ DATABASE_URL: 'postgres://app:s3cret-pass@db:5432/saga\n' });
+    expect(problem).toMatch(/^DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL, got a value of \d+ characters/);
+    expect(problem).not.toContain('s3cret');
+  });
+
+  it('refuses a saga deadline its timers cannot carry, and CORS origins a browser never sends', () => {
+    expect(problems({ SAGA_TIMEOUT_SECONDS: '2592000' })).toEqual(['SAGA_TIMEOUT_SECONDS must be a whole number from 1 to 2147483, got "2592000"']);
+    expect(problems({ CORS_ORIGINS: 'https://shop.example, *, https://app.example/' })).toEqual([
+      'CORS_ORIGINS must list origins such as https://shop.example (scheme, host and port only), got "*, https://app.example/"',
+    ]);
+    expect(loadConfig({ CORS_ORIGINS: 'https://shop.example,http://localhost:8080' }).security.corsOrigins).toEqual(['https://shop.example', 'http://localhost:8080']);
   });
 
   it('names every bad variable at once', () => {
@@ -90,12 +104,19 @@ describe('configuration', () => {
     it('refuses a bad entry without ever echoing its secret', () => {
       const found = problems({ API_KEYS: 'a:root:0123456789abcdefXYZ,b:client:short,bad name:client:0123456789abcdefXYZ,c:client:0123456789abcdefXYZ,c:viewer:another-secret-1234' });
       expect(found).toEqual([
-        'API_KEYS entry 1 (a): the role must be one of client, viewer, operator, admin, service',
-        'API_KEYS entry 2 (b): the secret must be at least 16 printable characters without spaces, or sha256:<64 hex digits>',
+        'API_KEYS entry 1: the role must be one of client, viewer, operator, admin, service',
+        'API_KEYS entry 2: the secret must be at least 16 printable characters without spaces, or sha256:<64 hex digits>',
         'API_KEYS entry 3: the name must be 1-64 letters, digits, "_", "-" or "." (format name:role:secret)',
         'API_KEYS: each key needs a name of its own (the audit log names them)',
       ]);
       expect(found.join()).not.toMatch(/0123456789abcdef|short|another-secret/);
+    });
+
+    it('never echoes a bare secret given without name and role, nor the half of one cut at a comma', () => {
+      const secret = '3f9a0c1d2e4b5a6978877665544332211';
+      const found = problems({ API_KEYS: `${secret},ops:operator:first-half-of-it,second-half-0000000000` });
+      expect(found).toHaveLength(2);
+      expect(found.join()).not.toMatch(/3f9a0c|first-half|second-half/);
     });
   });
 });

@@ -120,7 +120,7 @@ export function loadConfig(raw: Env = process.env): AppConfig {
   const ms = (name: string, fallback: number, min = 1, max = 7 * DAY_MS) => env.int(name, fallback, { min, max });
   const host = env.string('HOST', '127.0.0.1', HOST, 'a host name or IP address to listen on');
   const config: AppConfig = {
-    databaseUrl: env.string('DATABASE_URL', '', /^postgres(ql)?:\/\/\S+$/, 'a postgres:// or postgresql:// URL'),
+    databaseUrl: env.string('DATABASE_URL', '', /^postgres(ql)?:\/\/\S+$/, 'a postgres:// or postgresql:// URL', { secret: true }),
     dataDir: env.string('DATA_DIR', '.data', /^[^\0]{1,4096}$/, 'a directory path'),
     seedDemoData: env.bool('SEED_DEMO_DATA', true),
     host,
@@ -132,7 +132,7 @@ export function loadConfig(raw: Env = process.env): AppConfig {
       allowUnauthenticated: env.bool('ALLOW_UNAUTHENTICATED', false),
       rateLimit: env.int('RATE_LIMIT', 1000, { max: 1_000_000 }),
       rateLimitWindowMs: ms('RATE_LIMIT_WINDOW_MS', 1000, 100, HOUR_MS),
-      corsOrigins: env.list('CORS_ORIGINS'),
+      corsOrigins: corsOrigins(env),
       grpcMaxMessageBytes: env.int('GRPC_MAX_MESSAGE_BYTES', 4 * 1024 * 1024, { min: 1024, max: 256 * 1024 * 1024 }),
       grpcTls: grpcTls(env),
     },
@@ -154,7 +154,8 @@ export function loadConfig(raw: Env = process.env): AppConfig {
       compensationAttempts: env.int('SAGA_COMPENSATION_ATTEMPTS', 8, { min: 1, max: 1000 }),
       maxRetryDelayMs: ms('SAGA_MAX_RETRY_DELAY_MS', 30_000),
       stepTimeoutMs: ms('SAGA_STEP_TIMEOUT_MS', 30_000, 10),
-      timeoutMs: env.int('SAGA_TIMEOUT_SECONDS', 300, { min: 1, max: 30 * 24 * 3600 }) * 1000,
+      // At most 24.8 days: timers travel as a 32-bit number of milliseconds.
+      timeoutMs: env.int('SAGA_TIMEOUT_SECONDS', 300, { min: 1, max: 2_147_483 }) * 1000,
       timerPollMs: ms('SAGA_TIMER_POLL_MS', 250, 10, HOUR_MS),
       poisonAttempts: env.int('SAGA_POISON_ATTEMPTS', 5, { min: 1, max: 1000 }),
       poisonDelayMs: ms('SAGA_POISON_DELAY_MS', 30_000, 10, DAY_MS),
@@ -178,6 +179,14 @@ export function loadConfig(raw: Env = process.env): AppConfig {
   checkRelations(env, config);
   env.done();
   return config;
+}
+
+/** Origins as browsers send them: `https://shop.example` or `http://localhost:8080`, no path, no trailing slash, no wildcard. */
+function corsOrigins(env: EnvReader): string[] {
+  const origins = env.list('CORS_ORIGINS');
+  const bad = origins.filter((o) => !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o));
+  env.check(bad.length === 0, `CORS_ORIGINS must list origins such as https://shop.example (scheme, host and port only), got "${bad.join(', ')}"`);
+  return origins.filter((o) => !bad.includes(o));
 }
 
 function grpcTls(env: EnvReader): AppConfig['security']['grpcTls'] {

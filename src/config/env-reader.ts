@@ -61,12 +61,15 @@ export class EnvReader {
     return this.fail(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`, fallback);
   }
 
-  /** A string that `accepts` (a pattern or a test), described by `what` in the error. */
-  string(name: string, fallback: string, accepts: RegExp | ((raw: string) => boolean), what: string): string {
+  /**
+   * A string that `accepts` (a pattern or a test), described by `what` in the error. A `secret`
+   * one (a URL with a password in it) is never repeated in the error.
+   */
+  string(name: string, fallback: string, accepts: RegExp | ((raw: string) => boolean), what: string, { secret = false } = {}): string {
     const raw = this.raw(name);
     if (raw === undefined) return fallback;
     if (typeof accepts === 'function' ? accepts(raw) : accepts.test(raw)) return raw;
-    return this.fail(`${name} must be ${what}, got "${raw}"`, fallback);
+    return this.fail(`${name} must be ${what}, got ${secret ? `a value of ${raw.length} characters (not shown: it may hold a password)` : `"${raw}"`}`, fallback);
   }
 
   /** A comma-separated list, entries trimmed, empty entries dropped. */
