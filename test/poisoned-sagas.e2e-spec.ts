@@ -3,7 +3,10 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { InventoryRejected, InventoryReserved, ReleaseInventory, ReserveInventory, type StockLine } from '../src/inventory/inventory.messages.js';
+import { DeliveryFailed } from '../src/messaging/delivery-failed.js';
 import { FaultInjector } from '../src/messaging/fault-injector.js';
+import type { Message } from '../src/messaging/message.js';
+import { Outbox } from '../src/messaging/outbox.js';
 import { defineSaga, fail } from '../src/saga/engine/saga-definition.js';
 import { SagaEngine } from '../src/saga/engine/saga-engine.js';
 import { expectBalanced } from './support/assertions.js';
@@ -158,6 +161,16 @@ describe('poisoned sagas', () => {
     const { rows: dead } = await t.sql.query('SELECT type FROM messaging.outbox WHERE dead_at IS NOT NULL');
     expect(dead).toEqual([]);
     expect(await counter(t, 'saga_poisoned_total', 'type="test-fragile",outcome="failed"')).toBe(1);
+
+    // A failure report of the same command (a second, concurrent delivery that threw) cannot
+    // replace the success it holds: the reservation happened.
+    const { rows: awaited } = await t.sql.query(`SELECT awaiting_message_id AS id, attempt FROM saga.saga_instances WHERE id = $1`, [fragileId]);
+    const command = { meta: { messageId: awaited[0].id, correlationId: fragileId, replyTo: 'saga' } } as unknown as Message;
+    const report = new DeliveryFailed({ type: ReserveInventory.type, attempt: awaited[0].attempt, error: 'a concurrent delivery threw' }).causedBy(command);
+    await t.app.get(DataSource).transaction((tx) => t.app.get(Outbox).add(tx, report));
+    await t.drain();
+    const { rows: stillHeld } = await t.sql.query(`SELECT status, held_reply->>'type' AS held FROM saga.saga_instances WHERE id = $1`, [fragileId]);
+    expect(stillHeld).toEqual([{ status: 'FAILED', held: 'inventory.InventoryReserved' }]);
 
     // Fixed (a deploy), then a person retries: it resumes where it was and applies the reply it held.
     broken.now = false;

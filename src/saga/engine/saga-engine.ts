@@ -95,6 +95,7 @@ export class SagaEngine implements OnModuleInit {
         this.logger.warn(`dropped ${reply.type} ${reply.meta.messageId}: saga ${reply.meta.correlationId} is not waiting for it`);
         return;
       }
+      if (this.poisoned.outranks(saga, reply)) return; // it holds the success this reports a failure of
       // FAILED because it could not be handled: it waits for a person, and the reply waits with it.
       if (saga.poisonedStatus) return this.poisoned.hold(tx, saga, reply);
       await this.decide(tx, saga, reply, (definition, state) => this.replyDecision(definition, state, reply));

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { afterCommit } from '../../database/transaction-hooks.js';
+import { DeliveryFailed } from '../../messaging/delivery-failed.js';
 import { type Message, restoreMessage } from '../../messaging/message.js';
 import { Metrics } from '../../observability/metrics.js';
 import type { HeldReply, SagaInstance } from './saga-instance.entity.js';
@@ -55,6 +56,17 @@ export class SagaPoison {
   async resume(tx: EntityManager, saga: SagaInstance): Promise<void> {
     const { status, lastError } = resumePoisoned(stateOf(saga), saga.poisonedStatus!);
     await savePoisoning(tx, saga.id, { status, lastError, attempts: 0, poisonedStatus: null, heldReply: saga.heldReply, timerMs: 0 });
+  }
+
+  /**
+   * Whether the reply `saga` holds outranks `reply`, which is then dropped: a success it could not
+   * handle yet against a failure report of the same command (a second delivery that threw),
+   * which cannot undo what was done.
+   */
+  outranks(saga: SagaInstance, reply: Message): boolean {
+    const drop = reply instanceof DeliveryFailed && saga.heldReply !== null && saga.heldReply.type !== DeliveryFailed.type;
+    if (drop) this.logger.warn(`dropped ${reply.type} ${reply.meta.messageId}: saga ${saga.id} holds the success of the command it reports on`);
+    return drop;
   }
 
   /** The reply the saga holds, to apply before anything else; throws if its type is no longer known. */
