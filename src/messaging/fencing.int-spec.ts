@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { INestApplicationContext } from '@nestjs/common';
+import { Inject, type INestApplicationContext } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { enqueue, messagingContext } from '../../test/support/messaging-context.js';
 import { createTestDatabase } from '../../test/support/test-database.js';
@@ -7,7 +8,8 @@ import { waitFor } from '../../test/support/wait-for.js';
 import { inTransaction } from '../database/shared-transaction.js';
 import { Metrics } from '../observability/metrics.js';
 import { Inbox } from './inbox.js';
-import type { Message } from './message.js';
+import { Command, type Message, registerMessages } from './message.js';
+import { Outbox } from './outbox.js';
 import { MessageConsumers } from './message-consumers.js';
 import { Relay } from './relay.js';
 
@@ -33,6 +35,25 @@ function gate(): Gate {
   return made;
 }
 
+/** A command whose requester awaits its reply: a failure is reported to the requester (`DeliveryFailed`). */
+class FenceCommand extends Command<Record<string, never>> {
+  static readonly type = 'test.FenceCommand';
+}
+registerMessages(FenceCommand);
+
+/** What each relay's handler of `FenceCommand` does, by the relay's name (`a` or `b`). */
+const fenceCommand: Record<string, (m: FenceCommand) => Promise<void>> = {};
+
+@CommandHandler(FenceCommand)
+class FenceCommandHandler implements ICommandHandler<FenceCommand> {
+  constructor(@Inject('RELAY_NAME') private readonly relay: string) {}
+
+  execute(m: FenceCommand): Promise<void> {
+    return fenceCommand[this.relay](m);
+  }
+}
+const handlerFor = (relay: 'a' | 'b') => [FenceCommandHandler, { provide: 'RELAY_NAME', useValue: relay }];
+
 type OutboxState = { processed: boolean; token: string | null; attempts: number; last_error: string | null; leased_long: boolean };
 
 /**
@@ -48,12 +69,12 @@ describe('fencing: a relay that lost its lease changes nothing another relay hol
 
   beforeAll(async () => {
     url = await createTestDatabase();
-    b = await messagingContext(url);
+    b = await messagingContext(url, {}, handlerFor('b'));
     db = b.get(DataSource);
     await db.query('CREATE TABLE public.fence_effects (message_id uuid NOT NULL, relay text NOT NULL)');
   });
   beforeEach(async () => {
-    a = await messagingContext(url, { leaseMs: 300 });
+    a = await messagingContext(url, { leaseMs: 300 }, handlerFor('a'));
   });
   afterEach(async () => {
     for (const held of gates.splice(0)) held.open();
@@ -165,7 +186,7 @@ describe('fencing: a relay that lost its lease changes nothing another relay hol
 
   it("a late dead-lettering after its last attempt failed leaves b's delivery alone: not dead, no error, b's effect", async () => {
     await a.close();
-    a = await messagingContext(url, { leaseMs: 300, maxAttempts: 1 }); // a's first failure is its last
+    a = await messagingContext(url, { leaseMs: 300, maxAttempts: 1 }, handlerFor('a')); // a's first failure is its last
     const [aHeld, bHeld] = [gate(), gate()];
     a.get(MessageConsumers).register('fence-dead', consumer('a', a, aHeld, { fails: true }));
     b.get(MessageConsumers).register('fence-dead', consumer('b', b, bHeld));
@@ -183,6 +204,36 @@ describe('fencing: a relay that lost its lease changes nothing another relay hol
     expect(await stateOf(id)).toMatchObject({ processed: true, token: bToken, last_error: null });
     expect(await deadOf()).toBe(false);
     expect(await effectsOf([id])).toEqual([{ id, relay: 'b' }]);
+  });
+
+  it("a late failure report of a command changes nothing of b's delivery: not settled, no DeliveryFailed sent to its requester", async () => {
+    const [aHeld, bHeld] = [gate(), gate()];
+    fenceCommand.a = async () => {
+      await aHeld.pass();
+      throw new Error('the handler failed');
+    };
+    fenceCommand.b = async () => bHeld.pass();
+    const command = new FenceCommand({}, { replyTo: 'fence-requester' });
+    await db.transaction((tx) => b.get(Outbox).add(tx, command));
+    const id = command.meta.messageId;
+    const aDelivers = a.get(Relay).drain();
+    await aHeld.entered;
+    await leaseExpired([id]);
+    const bDelivers = b.get(Relay).drain();
+    await bHeld.entered;
+    const { token: bToken } = await stateOf(id);
+    const reports = async () => (await db.query(`SELECT count(*)::int AS n FROM messaging.outbox WHERE type = 'messaging.DeliveryFailed' AND meta->>'causationId' = $1`, [id]))[0].n;
+
+    aHeld.open();
+    await aDelivers;
+    expect(await stateOf(id)).toEqual({ processed: false, token: bToken, attempts: 2, last_error: null, leased_long: true });
+    expect(await reports()).toBe(0);
+    expect(await lostLeases(a)).toEqual({ 'settle-failed': 1 });
+
+    bHeld.open();
+    await bDelivers;
+    expect(await stateOf(id)).toMatchObject({ processed: true, token: bToken, last_error: null });
+    expect(await reports()).toBe(0);
   });
 
   it("a late release of rows queued when the relay stops leaves b's lease on them", async () => {

@@ -1,4 +1,4 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext, Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -16,12 +16,16 @@ export class Probe extends Event<{ n: number }> {
 }
 registerMessages(Probe);
 
-/** The messaging module alone on a real database; by default with the relay loop off, so tests drive `drain()`. */
-export async function messagingContext(databaseUrl: string, relay: Partial<AppConfig['relay']> = {}): Promise<INestApplicationContext> {
+/**
+ * The messaging module alone on a real database; by default with the relay loop off, so tests
+ * drive `drain()`. `providers`: e.g. a test's command handlers.
+ */
+export async function messagingContext(databaseUrl: string, relay: Partial<AppConfig['relay']> = {}, providers: Provider[] = []): Promise<INestApplicationContext> {
   const base = loadConfig({});
   const config: AppConfig = { ...base, databaseUrl, relay: { ...base.relay, enabled: false, ...relay } };
   const moduleRef = await Test.createTestingModule({
     imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), ObservabilityModule, MessagingModule],
+    providers,
   }).compile();
   moduleRef.useLogger(['error']);
   return moduleRef.init();
