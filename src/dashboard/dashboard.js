@@ -63,7 +63,7 @@ async function renderSaga(id) {
         const res = await fetch(`${API}/sagas/${id}/retry`, { method: 'POST', headers: headers() });
         if (!res.ok) alert((await res.json()).message);
         refresh();
-      } }, 'Retry compensation')
+      } }, saga.poisonAttempts > 0 ? 'Retry where it stopped' : 'Retry compensation')
     : null;
   view.replaceChildren(
     h('p', {}, h('a', { href: '#/' }, '← all sagas')),
