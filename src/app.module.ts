@@ -1,10 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
+import { migrate } from './database/migrations-runner.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { HealthModule } from './health/health.module.js';
 import { InventoryModule } from './inventory/inventory.module.js';
@@ -24,8 +26,16 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         loggerModule(config.logLevel, logStream),
-        // Migrations run at start-up: a fresh database needs no manual step.
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), migrationsRun: true }),
+        // Migrations run at start-up (a fresh database needs no manual step), under a lock that lets
+        // one of several processes starting together migrate; MIGRATIONS_RUN=false leaves it to `npm run migrate`.
+        TypeOrmModule.forRootAsync({
+          useFactory: () => dataSourceOptions(config.databaseUrl),
+          dataSourceFactory: async (options) => {
+            const db = await new DataSource(options!).initialize();
+            if (config.migrationsRun) await migrate(db);
+            return db;
+          },
+        }),
         AuthModule,
         ObservabilityModule,
         MessagingModule,

@@ -10,6 +10,8 @@ export interface AppConfig {
   dataDir: string;
   /** Seeds the demo catalogue once at start (`SEED_DEMO_DATA`). */
   seedDemoData: boolean;
+  /** Migrates the database at start (`MIGRATIONS_RUN`); off, `npm run migrate -- up` does it. */
+  migrationsRun: boolean;
   /** Interface HTTP listens on (`HOST`, loopback by default). */
   host: string;
   port: number;
@@ -123,6 +125,7 @@ export function loadConfig(raw: Env = process.env): AppConfig {
     databaseUrl: env.string('DATABASE_URL', '', /^postgres(ql)?:\/\/\S+$/, 'a postgres:// or postgresql:// URL', { secret: true }),
     dataDir: env.string('DATA_DIR', '.data', /^[^\0]{1,4096}$/, 'a directory path'),
     seedDemoData: env.bool('SEED_DEMO_DATA', true),
+    migrationsRun: env.bool('MIGRATIONS_RUN', true),
     host,
     port: env.int('PORT', 3000, { max: 65_535 }),
     grpcHost: env.string('GRPC_HOST', host, HOST, 'a host name or IP address to listen on'),

@@ -26,7 +26,8 @@ export class AppProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ? null : code)));
   }
 
-  static async start(env: Record<string, string>): Promise<AppProcess> {
+  /** Starts the app and waits until `readyPath` answers 2xx (`/health`: database up, relay running). */
+  static async start(env: Record<string, string>, readyPath = '/health'): Promise<AppProcess> {
     const port = await freePort();
     const child = spawn(process.execPath, [MAIN], {
       env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), GRPC_PORT: '0', SEED_DEMO_DATA: 'false', LOG_LEVEL: 'warn', ...env },
@@ -37,7 +38,7 @@ export class AppProcess {
     void app.exited.then(() => (exited = true));
     await waitFor('the app to be ready', async () => {
       if (exited) throw new Error(`the app exited during start-up:\n${app.logs()}`);
-      return fetch(`${app.url}/health`).then((r) => (r.ok ? true : undefined), () => undefined);
+      return fetch(`${app.url}${readyPath}`).then((r) => (r.ok ? true : undefined), () => undefined);
     }, 30_000);
     return app;
   }

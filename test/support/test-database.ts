@@ -48,6 +48,13 @@ export async function createTestDatabase(): Promise<string> {
   return urlFor(name);
 }
 
+/** A fresh database with nothing in it, not even migrations: for tests of migrating. */
+export async function createEmptyDatabase(): Promise<string> {
+  const name = `saga_empty_${runId()}_${randomBytes(4).toString('hex')}`;
+  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
+  return urlFor(name);
+}
+
 /** A fresh, migrated database for one test file, connected with the app's TypeORM configuration. */
 export async function connectTestDatabase(): Promise<DataSource> {
   return new DataSource(dataSourceOptions(await createTestDatabase())).initialize();

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { migrations } from '../migrations/index.js';
+import { AppProcess } from './support/app-process.js';
+import { createEmptyDatabase } from './support/test-database.js';
+import { waitFor } from './support/wait-for.js';
+
+const MIGRATE = fileURLToPath(new URL('../dist/src/migrate.js', import.meta.url));
+const ALL = migrations.map((m) => new m().name);
+
+/** `npm run migrate -- <command>` on `url`, as a child process: its exit code and output. */
+const migrateCli = (url: string, command: string) => {
+  const run = spawnSync(process.execPath, [MIGRATE, command], { env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8', timeout: 30_000 });
+  return { code: run.status, out: run.stdout + run.stderr };
+};
+
+async function appliedMigrations(url: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query('SELECT name FROM public.migrations ORDER BY id')).rows.map((r) => r.name as string);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('migrations', () => {
+  const started: AppProcess[] = [];
+  afterEach(async () => {
+    for (const app of started.splice(0)) {
+      app.kill('SIGTERM');
+      await app.exited;
+    }
+  });
+
+  it('three processes started at once on a fresh database: one migrates, under a lock; none fails or retries', async () => {
+    const url = await createEmptyDatabase();
+    const apps = await Promise.all([1, 2, 3].map(() => AppProcess.start({ DATABASE_URL: url, LOG_LEVEL: 'warn' })));
+    started.push(...apps);
+    for (const app of apps) expect(app.logs()).not.toMatch(/duplicate key|already exists|Unable to connect|QueryFailedError/);
+    expect(await appliedMigrations(url)).toEqual(ALL); // each once
+  });
+
+  it('`migrate status` exits 1 while the database is behind and 0 once `migrate up` has applied everything', async () => {
+    const url = await createEmptyDatabase();
+    const behind = migrateCli(url, 'status');
+    expect(behind.code).toBe(1);
+    for (const name of ALL) expect(behind.out).toContain(`PENDING  ${name}`);
+    expect(behind.out).toContain(`${ALL.length} pending: the database is behind this build`);
+
+    const up = migrateCli(url, 'up');
+    expect(up).toEqual({ code: 0, out: expect.stringContaining(`applied: ${ALL.join(', ')}`) });
+    expect(migrateCli(url, 'up').out).toContain('nothing to apply');
+    const current = migrateCli(url, 'status');
+    expect(current.code).toBe(0);
+    expect(current.out).toContain('the database is current');
+    expect(await appliedMigrations(url)).toEqual(ALL);
+  });
+
+  it('with MIGRATIONS_RUN=false the app migrates nothing and is not ready until `migrate up` has run', async () => {
+    const url = await createEmptyDatabase();
+    const app = await AppProcess.start({ DATABASE_URL: url, MIGRATIONS_RUN: 'false' }, '/health/live');
+    started.push(app);
+    const ready = () => fetch(`${app.url}/health/ready`).then(async (r) => ({ status: r.status, body: (await r.json()) as { error?: Record<string, unknown> } }));
+    const before = await ready();
+    expect(before.status).toBe(503);
+    expect(before.body.error).toHaveProperty('migrations');
+    expect(migrateCli(url, 'status').code).toBe(1);
+
+    expect(migrateCli(url, 'up').code).toBe(0);
+    await waitFor('the app to be ready', async () => ((await ready()).status === 200 ? true : undefined), 20_000);
+  });
+});
