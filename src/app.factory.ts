@@ -1,3 +1,4 @@
+import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { type INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -94,7 +95,10 @@ export async function createApp(config: AppConfig, logStream?: DestinationStream
           package: GRPC_PACKAGES,
           protoPath: PROTO_FILES,
           loader: { longs: String, enums: String, defaults: true, oneofs: true },
-          onLoadPackageDefinition: (pkg, server) => new ReflectionService(pkg).addToServer(server),
+          // The handlers get camelCase fields (the loader's), but reflection serves the files as
+          // written (snake_case), so that clients built from it use the .proto's names. The wire
+          // format is by field number: both describe the same bytes.
+          onLoadPackageDefinition: (_pkg, server) => new ReflectionService(loadSync(PROTO_FILES, { keepCase: true })).addToServer(server),
         },
       },
       { inheritAppConfig: true },
