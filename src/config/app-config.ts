@@ -91,6 +91,8 @@ export interface AppConfig {
     /** Idempotency keys: never less than 24 h. */
     idempotencyKeyMs: number;
   };
+  /** Integration events (`OrderCreated`, …) go to a topic exchange of this broker; none when `url` is empty. */
+  rabbitmq: { url: string; exchange: string };
   /** Off by default: technical failures and latency injected into participants, for tests and demos. */
   faults: {
     inventoryFailureRate: number;
@@ -171,6 +173,10 @@ export function loadConfig(raw: Env = process.env): AppConfig {
       sagaMs: ms('RETENTION_SAGA_MS', 7 * DAY_MS, 0, 365 * DAY_MS),
       // Never less than a day: a client may retry a request for that long and must not place a second order.
       idempotencyKeyMs: ms('RETENTION_IDEMPOTENCY_KEY_MS', DAY_MS, DAY_MS, 365 * DAY_MS),
+    },
+    rabbitmq: {
+      url: env.string('RABBITMQ_URL', '', /^amqps?:\/\/\S+$/, 'an amqp:// or amqps:// URL', { secret: true }),
+      exchange: env.string('RABBITMQ_EXCHANGE', 'saga.events', /^[A-Za-z0-9_.:-]{1,200}$/, 'an exchange name (letters, digits, "_", ".", ":", "-")'),
     },
     faults: {
       inventoryFailureRate: env.rate('INVENTORY_FAILURE_RATE'),

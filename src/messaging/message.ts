@@ -81,7 +81,21 @@ export abstract class Event<T = unknown> extends Message<T> {
   static readonly kind = 'event';
 }
 
+/**
+ * An event for systems outside: published to the RabbitMQ topic exchange when RABBITMQ_URL is set
+ * (see `IntegrationPublisher`), with its type as the routing key. Its data is a published schema:
+ * add fields, never rename or remove one.
+ */
+export abstract class IntegrationEvent<T = unknown> extends Event<T> {
+  static readonly integration = true;
+}
+
 const registry = new Map<string, MessageClass>();
+
+/** The types of every registered integration event. */
+export function integrationEventTypes(): string[] {
+  return [...registry.values()].filter((cls) => (cls as { integration?: boolean }).integration === true).map((cls) => cls.type);
+}
 
 /** Makes message classes known by their persisted type, so the relay can rebuild them. */
 export function registerMessages(...classes: MessageClass[]): void {

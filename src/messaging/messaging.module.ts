@@ -4,17 +4,18 @@ import { DeadLettersController } from './dead-letters.controller.js';
 import { Delivery } from './delivery.js';
 import { FaultInjector } from './fault-injector.js';
 import { Inbox } from './inbox.js';
+import { IntegrationPublisher } from './integration-publisher.js';
 import { MessageConsumers } from './message-consumers.js';
 import { Outbox } from './outbox.js';
 import { Participant } from './participant.js';
 import { Relay } from './relay.js';
 
-/** Business-free plumbing every module uses: outbox, inbox, relay, the consumer registry and fault injection. */
+/** Business-free plumbing every module uses: outbox, inbox, relay, the consumer registry, fault injection, and the publisher of integration events. */
 @Global()
 @Module({
   imports: [CqrsModule],
   controllers: [DeadLettersController],
-  providers: [Outbox, Inbox, Delivery, Relay, MessageConsumers, FaultInjector, Participant],
+  providers: [Outbox, Inbox, Delivery, Relay, MessageConsumers, FaultInjector, Participant, IntegrationPublisher],
   exports: [CqrsModule, Outbox, Inbox, Relay, MessageConsumers, FaultInjector, Participant],
 })
 export class MessagingModule {}

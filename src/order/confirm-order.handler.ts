@@ -1,18 +1,23 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { Outbox } from '../messaging/outbox.js';
 import { Participant } from '../messaging/participant.js';
-import { ConfirmOrder, OrderConfirmed } from './order.messages.js';
-import { settleOrder } from './settle-order.js';
+import { ConfirmOrder, OrderConfirmed, OrderConfirmedEvent } from './order.messages.js';
+import { eventMeta, settleOrder } from './settle-order.js';
 
 export const ORDER_CONSUMER = 'order';
 
 @CommandHandler(ConfirmOrder)
 export class ConfirmOrderHandler implements ICommandHandler<ConfirmOrder, OrderConfirmed> {
-  constructor(private readonly participant: Participant) {}
+  constructor(
+    private readonly participant: Participant,
+    private readonly outbox: Outbox,
+  ) {}
 
   execute(cmd: ConfirmOrder): Promise<OrderConfirmed> {
     const { orderId } = cmd.data;
     return this.participant.answer(ORDER_CONSUMER, cmd, async (tx) => {
-      await settleOrder(tx, orderId, 'CONFIRMED');
+      // Its event once, when this call ended the order (a repeated command ends nothing).
+      if (await settleOrder(tx, orderId, 'CONFIRMED')) await this.outbox.add(tx, new OrderConfirmedEvent({ orderId }, eventMeta(cmd)));
       return new OrderConfirmed({ orderId });
     });
   }

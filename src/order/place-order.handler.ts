@@ -6,11 +6,13 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { execute, statement } from '../database/prepared.js';
 import { TransactionBatcher } from '../database/transaction-batcher.js';
 import { formatMoney, parseMoney } from '../common/money.js';
+import { Outbox } from '../messaging/outbox.js';
 import { SagaEngine } from '../saga/engine/saga-engine.js';
 import { IdempotencyKey } from './idempotency-key.entity.js';
 import { OrderItem } from './order-item.entity.js';
 import { Order } from './order.entity.js';
 import { OrderError } from './order.errors.js';
+import { OrderCreatedEvent } from './order.messages.js';
 import { toOrderView, type OrderView } from './order.view.js';
 import { placeOrderSaga } from './place-order.saga.js';
 
@@ -55,6 +57,7 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrder
   constructor(
     db: DataSource,
     private readonly sagas: SagaEngine,
+    private readonly outbox: Outbox,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.batcher = new TransactionBatcher(db, config.orderBatchSize);
@@ -88,6 +91,8 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrder
       Object.assign(order, { createdAt: stamps.created_at, updatedAt: stamps.updated_at });
       const lines = items.map(({ productId, quantity }) => ({ productId, quantity }));
       await this.sagas.start(tx, placeOrderSaga, { orderId, customerId: input.customerId, lines, totalAmount: total }, sagaId);
+      // For systems outside (a row only when they are published: RABBITMQ_URL).
+      await this.outbox.add(tx, new OrderCreatedEvent({ orderId, customerId: input.customerId, totalAmount: total, items }, { correlationId: sagaId }));
       const view = toOrderView(order, rows);
       if (idempotencyKey) await tx.update(IdempotencyKey, { key: idempotencyKey }, { response: view });
       return { order: view, replayed: false };
