@@ -75,26 +75,26 @@ export class Outbox {
 
   /** Adds one outbox row per (message, consumer); `delayMs` holds delivery back (by the database's clock). */
   async add(tx: EntityManager, messages: Message | Message[], options: { delayMs?: number } = {}): Promise<void> {
+    const addressed = [messages].flat().flatMap((message) => this.consumersOf(message).map((consumer) => ({ message, consumer })));
+    if (addressed.length === 0) return; // an event nobody here subscribes to (an integration event without RabbitMQ)
     const delayMs = Math.max(0, Math.round(options.delayMs ?? 0));
     const handoff = delayMs === 0 ? this.handoff : undefined; // a delayed row waits in the table
     const traceparent = currentTraceparent(); // the span that sends it: the trace goes on through every hop
     const local = delayMs === 0 ? this.localReplies.get(tx) : undefined; // set only by a relay delivering in `tx`
-    const rows: PendingRow[] = [messages].flat().flatMap((message) =>
-      this.consumersOf(message).map((consumer) => {
-        const row = { message_id: message.meta.messageId, consumer, type: message.type, payload: message.data, meta: traceparent ? { ...message.meta, traceparent } : message.meta };
-        // A reply for a consumer of this process, sent while a relay delivers in `tx`: the relay
-        // applies it in this same transaction, so its row is written already processed.
-        if (local && message.meta.recipient === consumer && this.consumers.handler(consumer)) {
-          // Restored from its JSON, as a delivery from the table would be.
-          const reply = restoreMessage(row.type, JSON.parse(JSON.stringify(row.payload)), { ...row.meta });
-          local.push({ row: { id: '', consumer, type: row.type, payload: row.payload, meta: row.meta, attempts: 1, claimToken: '' }, message: reply });
-          return { ...row, attempts: 1, hold_ms: 0, processed: true, claim_token: null };
-        }
-        if (!handoff) return { ...row, attempts: 0, hold_ms: delayMs, processed: false, claim_token: null };
-        return { ...row, attempts: 1, hold_ms: handoff.leaseMs, processed: false, handoff, claim_token: randomUUID() };
-      }),
-    );
-    if (rows.length > 0) await beforeCommit(tx, 'outbox', rows, (all) => this.write(tx, all));
+    const rows: PendingRow[] = addressed.map(({ message, consumer }) => {
+      const row = { message_id: message.meta.messageId, consumer, type: message.type, payload: message.data, meta: traceparent ? { ...message.meta, traceparent } : message.meta };
+      // A reply for a consumer of this process, sent while a relay delivers in `tx`: the relay
+      // applies it in this same transaction, so its row is written already processed.
+      if (local && message.meta.recipient === consumer && this.consumers.handler(consumer)) {
+        // Restored from its JSON, as a delivery from the table would be.
+        const reply = restoreMessage(row.type, JSON.parse(JSON.stringify(row.payload)), { ...row.meta });
+        local.push({ row: { id: '', consumer, type: row.type, payload: row.payload, meta: row.meta, attempts: 1, claimToken: '' }, message: reply });
+        return { ...row, attempts: 1, hold_ms: 0, processed: true, claim_token: null };
+      }
+      if (!handoff) return { ...row, attempts: 0, hold_ms: delayMs, processed: false, claim_token: null };
+      return { ...row, attempts: 1, hold_ms: handoff.leaseMs, processed: false, handoff, claim_token: randomUUID() };
+    });
+    await beforeCommit(tx, 'outbox', rows, (all) => this.write(tx, all));
   }
 
   /**
