@@ -8,8 +8,11 @@ import { MessageConsumers } from './message-consumers.js';
 /** The outbox consumer that publishes integration events. */
 export const INTEGRATION_CONSUMER = 'integration-events';
 
-/** How long one publish may wait for the broker's confirm before the delivery fails and is retried. */
-const PUBLISH_TIMEOUT_MS = 10_000;
+/**
+ * How long one publish may wait for the broker's confirm before the delivery fails and is retried
+ * with backoff. The delivery's transaction (which only settles the row) stays open meanwhile.
+ */
+const PUBLISH_TIMEOUT_MS = 5_000;
 
 /**
  * Publishes every integration event (see `IntegrationEvent`) to a durable topic exchange
