@@ -5,6 +5,7 @@ import request from 'supertest';
 import { startTracing } from '../src/observability/tracing.js';
 import { expectBalanced } from './support/assertions.js';
 import { ensureRabbitMq, RABBITMQ_URL } from './support/rabbitmq.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -81,6 +82,64 @@ describe('integration events on RabbitMQ', () => {
     const { rows: confirmedEvents } = await t.sql.query(`SELECT count(*)::int AS n FROM messaging.outbox WHERE type = 'order.events.OrderConfirmed'`);
     expect(confirmedEvents).toEqual([{ n: 1 }]);
     await expectBalanced(t.sql, { ie_beans: 10 });
+  });
+});
+
+describe('integration events when the broker goes away', () => {
+  const exchange = `saga.events.test.${randomUUID()}`;
+  const received: Received[] = [];
+  let connection: amqplib.ChannelModel;
+  let proxy: TcpProxy;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    await ensureRabbitMq();
+    const broker = new URL(RABBITMQ_URL);
+    proxy = await new TcpProxy(broker.hostname, Number(broker.port || 5672)).start();
+    const viaProxy = new URL(RABBITMQ_URL);
+    viaProxy.port = String(proxy.port);
+    t = await startTestApp({ grpc: false, env: { RABBITMQ_URL: viaProxy.toString(), RABBITMQ_EXCHANGE: exchange, RELAY_POLL_MS: '50', RELAY_MAX_BACKOFF_MS: '500' } });
+    connection = await amqplib.connect(RABBITMQ_URL); // the outside system reaches the broker directly
+    const channel = await connection.createChannel();
+    await channel.assertExchange(exchange, 'topic', { durable: true });
+    const { queue } = await channel.assertQueue('', { exclusive: true });
+    await channel.bindQueue(queue, exchange, 'order.events.#');
+    await channel.consume(queue, (m) => m && received.push({ routingKey: m.fields.routingKey, body: JSON.parse(m.content.toString()), properties: m.properties }), { noAck: true });
+    await request(t.http).post('/api/v1/products').send({ id: 'ie_cut', name: 'beans', price: '1.00', stock: 10 }).expect(201);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await proxy?.stop();
+    const channel = await connection?.createChannel();
+    await channel?.deleteExchange(exchange);
+    await connection?.close();
+  });
+
+  it('keeps the events owed while the broker is unreachable, and publishes them once it is back: nothing lost', async () => {
+    proxy.cut();
+    const order = (await request(t.http).post('/api/v1/orders').send({ customerId: 'c', items: [{ productId: 'ie_cut', quantity: 1, price: '1.00' }] }).expect(201)).body;
+    // The saga does not wait for the broker.
+    await waitFor('the order to be confirmed', async () => {
+      const { rows } = await t.sql.query(`SELECT status FROM orders.orders WHERE id = $1`, [order.id]);
+      return rows[0].status === 'CONFIRMED' ? true : undefined;
+    });
+    await waitFor('a failed publish, kept to retry', async () => {
+      const { rows } = await t.sql.query(
+        `SELECT count(*)::int AS n FROM messaging.outbox WHERE consumer = 'integration-events' AND processed_at IS NULL AND dead_at IS NULL AND last_error IS NOT NULL`,
+      );
+      return rows[0].n > 0 ? true : undefined;
+    }, 20_000);
+    expect(received).toEqual([]);
+
+    proxy.restore();
+    await waitFor('both events after the broker came back', async () => {
+      const kinds = new Set(received.filter((r) => r.body.data.orderId === order.id).map((r) => r.body.type));
+      return kinds.size === 2 ? true : undefined;
+    }, 30_000);
+    expect([...new Set(received.map((r) => r.body.type))].sort()).toEqual(['order.events.OrderConfirmed', 'order.events.OrderCreated']);
+    await t.drain();
+    const { rows } = await t.sql.query(`SELECT count(*)::int AS n, count(processed_at)::int AS settled FROM messaging.outbox WHERE consumer = 'integration-events'`);
+    expect(rows).toEqual([{ n: 2, settled: 2 }]);
   });
 });
 
