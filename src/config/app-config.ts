@@ -2,8 +2,24 @@ import { type ApiKey, parseApiKeys } from '../auth/api-keys.js';
 import { isMoney, parseMoney } from '../common/money.js';
 import { EnvReader } from './env-reader.js';
 
+/** The business modules. A process hosts some of them (`MODULES`) and reaches the others by a route. */
+export const MODULE_NAMES = ['order', 'saga', 'inventory', 'payment'] as const;
+export type ModuleName = (typeof MODULE_NAMES)[number];
+
+/** Modules whose commands have gRPC calls (see `GrpcCall`): the others are reached over RabbitMQ only. */
+const GRPC_REACHABLE: readonly ModuleName[] = ['inventory', 'payment'];
+
+/** How a process reaches a module hosted elsewhere: that module's gRPC service, or its RabbitMQ queue. */
+export type Route = { transport: 'grpc'; url: string } | { transport: 'rabbitmq' };
+
 /** Everything the app reads from its environment, parsed once at start-up. */
 export interface AppConfig {
+  /** The business modules this process hosts (`MODULES`, all by default). */
+  modules: ModuleName[];
+  /** Modules hosted elsewhere, by name (`<MODULE>_GRPC_URL`, `<MODULE>_TRANSPORT`); a module with neither is left to a process on this database that hosts it. */
+  routes: Partial<Record<ModuleName, Route>>;
+  /** The key this process presents to the gRPC services of other modules (`SERVICE_KEY`): their API_KEYS give it the service role. */
+  serviceKey: string;
   /** Set by the caller: `DATABASE_URL`, or the embedded cluster started for it. */
   databaseUrl: string;
   /** Where the embedded PostgreSQL keeps its data (`DATA_DIR`). */
@@ -123,7 +139,11 @@ export function loadConfig(raw: Env = process.env): AppConfig {
   const env = new EnvReader(raw);
   const ms = (name: string, fallback: number, min = 1, max = 7 * DAY_MS) => env.int(name, fallback, { min, max });
   const host = env.string('HOST', '127.0.0.1', HOST, 'a host name or IP address to listen on');
+  const modules = hostedModules(env);
   const config: AppConfig = {
+    modules,
+    routes: routes(env, modules),
+    serviceKey: env.string('SERVICE_KEY', '', /^\S{16,}$/, 'at least 16 characters without spaces', { secret: true }),
     databaseUrl: env.string('DATABASE_URL', '', /^postgres(ql)?:\/\/\S+$/, 'a postgres:// or postgresql:// URL', { secret: true }),
     dataDir: env.string('DATA_DIR', '.data', /^[^\0]{1,4096}$/, 'a directory path'),
     seedDemoData: env.bool('SEED_DEMO_DATA', true),
@@ -190,6 +210,39 @@ export function loadConfig(raw: Env = process.env): AppConfig {
   return config;
 }
 
+function hostedModules(env: EnvReader): ModuleName[] {
+  const listed = env.list('MODULES');
+  if (listed.length === 0) return [...MODULE_NAMES];
+  const unknown = listed.filter((m) => !(MODULE_NAMES as readonly string[]).includes(m));
+  env.check(unknown.length === 0, `MODULES must list modules among ${MODULE_NAMES.join(', ')}, got "${unknown.join(', ')}"`);
+  const modules = MODULE_NAMES.filter((m) => listed.includes(m));
+  // The order and its saga start in one transaction.
+  env.check(!modules.includes('order') || modules.includes('saga'), 'MODULES: order needs saga in the same process (an order and its saga start in one transaction)');
+  return modules;
+}
+
+/** `<MODULE>_TRANSPORT` (grpc or rabbitmq; grpc by default when `<MODULE>_GRPC_URL` is set) for each module not hosted here. */
+function routes(env: EnvReader, hosted: ModuleName[]): AppConfig['routes'] {
+  const found: AppConfig['routes'] = {};
+  for (const module of MODULE_NAMES) {
+    const NAME = module.toUpperCase();
+    const url = env.string(`${NAME}_GRPC_URL`, '', /^[A-Za-z0-9.:[\]-]{1,260}:\d{1,5}$/, 'host:port, e.g. 127.0.0.1:50061');
+    const transport = env.oneOf(`${NAME}_TRANSPORT`, url ? 'grpc' : '', ['grpc', 'rabbitmq', '']);
+    if (!transport) continue;
+    if (hosted.includes(module)) {
+      env.check(false, `${NAME}_TRANSPORT and ${NAME}_GRPC_URL are for modules hosted elsewhere, and MODULES includes ${module}`);
+    } else if (transport === 'grpc') {
+      env.check(GRPC_REACHABLE.includes(module), `${NAME}_TRANSPORT=grpc: ${module} is reached over RabbitMQ only (gRPC calls exist for ${GRPC_REACHABLE.join(', ')})`);
+      env.check(url !== '', `${NAME}_TRANSPORT=grpc needs ${NAME}_GRPC_URL (host:port of the process hosting ${module})`);
+      found[module] = { transport, url };
+    } else {
+      env.check(env.raw('RABBITMQ_URL') !== undefined, `${NAME}_TRANSPORT=rabbitmq needs RABBITMQ_URL`);
+      found[module] = { transport };
+    }
+  }
+  return found;
+}
+
 /** Origins as browsers send them: `https://shop.example` or `http://localhost:8080`, no path, no trailing slash, no wildcard. */
 function corsOrigins(env: EnvReader): string[] {
   const origins = env.list('CORS_ORIGINS');
@@ -211,6 +264,8 @@ function checkRelations(env: EnvReader, c: AppConfig): void {
   env.check(saga.retryDelayMs <= saga.maxRetryDelayMs, `SAGA_RETRY_DELAY_MS (${saga.retryDelayMs}) must not exceed SAGA_MAX_RETRY_DELAY_MS (${saga.maxRetryDelayMs})`);
   env.check(saga.stepTimeoutMs >= saga.timerPollMs, `SAGA_STEP_TIMEOUT_MS (${saga.stepTimeoutMs}) must be at least SAGA_TIMER_POLL_MS (${saga.timerPollMs}): a timer cannot fire sooner than the sweep looks`);
   env.check(saga.timeoutMs >= saga.stepTimeoutMs, `SAGA_TIMEOUT_SECONDS (${saga.timeoutMs / 1000}) must be at least SAGA_STEP_TIMEOUT_MS (${saga.stepTimeoutMs} ms): no step could time out and be retried before the saga's deadline`);
+  const grpcRoutes = Object.keys(c.routes).filter((m) => c.routes[m as ModuleName]?.transport === 'grpc');
+  env.check(grpcRoutes.length === 0 || c.serviceKey !== '', `${grpcRoutes.map((m) => `${m.toUpperCase()}_GRPC_URL`).join(' and ')} needs SERVICE_KEY: the key its process's API_KEYS gives the service role`);
   // Protected mode: beyond loopback, nobody may call without a key unless that is chosen knowingly.
   const exposed = [`HOST=${c.host}`, ...(c.grpcPort > 0 ? [`GRPC_HOST=${c.grpcHost}`] : [])].filter((h) => !isLoopback(h.split('=')[1]));
   env.check(
