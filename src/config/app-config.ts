@@ -69,6 +69,8 @@ export interface AppConfig {
     maxBackoffMs: number;
     /** Deliveries of a row (other than a saga's command) before it is dead-lettered. */
     maxAttempts: number;
+    /** The deadline of a call to a module hosted elsewhere (`MODULE_CALL_TIMEOUT_MS`): past it, the delivery failed and is retried. */
+    callTimeoutMs: number;
   };
   saga: {
     /** Attempts of a step's command before the saga compensates (a business "no" is never retried). */
@@ -172,6 +174,7 @@ export function loadConfig(raw: Env = process.env): AppConfig {
       leaseMs: ms('RELAY_LEASE_MS', 30_000, 100),
       maxBackoffMs: ms('RELAY_MAX_BACKOFF_MS', 30_000, 100),
       maxAttempts: env.int('RELAY_MAX_ATTEMPTS', 10, { min: 1, max: 1000 }),
+      callTimeoutMs: ms('MODULE_CALL_TIMEOUT_MS', 10_000, 10, HOUR_MS),
     },
     saga: {
       retryAttempts: env.int('SAGA_RETRY_ATTEMPTS', 3, { min: 1, max: 1000 }),

@@ -1,4 +1,5 @@
 import { Command, Event, registerMessages } from '../messaging/message.js';
+import type { GrpcCall } from '../messaging/transport.js';
 
 export interface StockLine {
   productId: string;
@@ -8,6 +9,12 @@ export interface StockLine {
 /** Hold stock for an order; answered by InventoryReserved or InventoryRejected. */
 export class ReserveInventory extends Command<{ orderId: string; lines: StockLine[] }> {
   static readonly type = 'inventory.ReserveInventory';
+  static readonly grpc: GrpcCall<ReserveInventory, object, { reserved: boolean; reservationId: string; reason: string }> = {
+    service: 'inventory.v1.InventoryService',
+    method: 'ReserveInventory',
+    request: ({ data }, idempotencyKey) => ({ idempotencyKey, orderId: data.orderId, lines: data.lines }),
+    reply: (r, { data }) => (r.reserved ? new InventoryReserved({ orderId: data.orderId, reservationId: r.reservationId }) : new InventoryRejected({ orderId: data.orderId, reason: r.reason })),
+  };
 }
 
 export class InventoryReserved extends Event<{ orderId: string; reservationId: string }> {
@@ -22,6 +29,12 @@ export class InventoryRejected extends Event<{ orderId: string; reason: string; 
 /** Give an order's held stock back; a no-op success when nothing is held. */
 export class ReleaseInventory extends Command<{ orderId: string }> {
   static readonly type = 'inventory.ReleaseInventory';
+  static readonly grpc: GrpcCall<ReleaseInventory, object, { released: boolean }> = {
+    service: 'inventory.v1.InventoryService',
+    method: 'ReleaseInventory',
+    request: ({ data }, idempotencyKey) => ({ idempotencyKey, orderId: data.orderId }),
+    reply: (r, { data }) => new InventoryReleased({ orderId: data.orderId, released: r.released }),
+  };
 }
 
 /** `released`: stock had been held for the order and is now back (false when none was held). */

@@ -14,6 +14,8 @@ import { type Message, restoreMessage } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
 import { Outbox, type OutboxDelivery } from './outbox.js';
 import { RESCHEDULE, SETTLE, SETTLE_FAILED } from './relay-statements.js';
+import { Routes } from './routes.js';
+import type { Transport } from './transport.js';
 
 type ClaimedRow = OutboxDelivery;
 /** The writes after a claim that a lost lease turns into no-ops (the `write` label of `relay_lost_leases_total`). */
@@ -42,6 +44,7 @@ export class Delivery {
     private readonly outbox: Outbox,
     private readonly metrics: Metrics,
     private readonly faults: FaultInjector,
+    private readonly routes: Routes,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -50,6 +53,8 @@ export class Delivery {
    * fails, the batch rolls back and each row goes alone, with its own failure handling.
    */
   async deliverBatch(rows: ClaimedRow[]): Promise<void> {
+    const transport = this.routes.transportOf(rows[0].destination); // a lane's rows share their destination
+    if (transport && transport !== 'local') return this.deliverRemote(transport, rows);
     // Injected latency (off unless configured) is served here, before the delivery's transaction
     // opens, once for the batch (its slowest command): slept inside, it would hold the
     // transaction and its connection open, latency × batch size.
@@ -70,16 +75,57 @@ export class Delivery {
   }
 
   /**
+   * Sends rows to the process that hosts their module, all at once, outside any transaction (a
+   * slow module holds no connection here); then, in one transaction, settles the rows that went
+   * and applies the replies they brought back (a gRPC answer), so the saga's next command commits
+   * with the answer to its last. A row that could not be sent fails as a local delivery would.
+   * If that transaction fails, the sent rows go again later: their module's inbox applies each
+   * once and answers a repeat the same.
+   */
+  private async deliverRemote(transport: Transport, rows: ClaimedRow[]): Promise<void> {
+    const messages: (Message | undefined)[] = [];
+    const timers = rows.map((row) => this.metrics.relayDispatch.startTimer({ consumer: row.consumer }));
+    const send = async (row: ClaimedRow, i: number) => transport.send(row.destination, (messages[i] = this.restore(row)));
+    const outcomes = await Promise.allSettled(rows.map(send));
+    const sent: number[] = [];
+    for (const [i, outcome] of outcomes.entries()) {
+      if (outcome.status === 'fulfilled') sent.push(i);
+      else {
+        timers[i]({ outcome: 'failed' });
+        await this.failed(rows[i], messages[i], outcome.reason);
+      }
+    }
+    if (sent.length === 0) return;
+    const replies = sent.flatMap((i) => (outcomes[i] as PromiseFulfilledResult<Message[]>).value);
+    try {
+      await this.inTransaction(sent.map((i) => rows[i]), sent.map((i) => messages[i]!), true, (tx) => this.outbox.add(tx, replies).then(() => []));
+      this.metrics.relayBatch.observe(sent.length);
+      for (const i of sent) timers[i]({ outcome: 'delivered' });
+    } catch (error) {
+      for (const i of sent) {
+        timers[i]({ outcome: 'failed' });
+        if (isLostLease(error)) this.lostLease(rows[i], 'settle');
+        else await this.reschedule(rows[i], `sent, but settling it failed: ${String(error)}`);
+      }
+    }
+  }
+
+  /**
    * Delivers `rows` (one, or a lane's batch) in one transaction that their consumers join, with
    * the replies they send to consumers of this process unless `applyReplies` is off; settles every
    * row that the consumer's inbox did not. Returns each row's dispatch time in seconds.
    */
-  private inTransaction(rows: ClaimedRow[], messages: Message[], applyReplies: boolean): Promise<number[]> {
+  private inTransaction(
+    rows: ClaimedRow[],
+    messages: Message[],
+    applyReplies: boolean,
+    dispatch: (tx: EntityManager) => Promise<number[]> = (tx) => this.dispatchAll(tx, rows, messages),
+  ): Promise<number[]> {
     return this.db.transaction((tx) =>
       sharingTransaction(tx, rows.length > 1, async () => {
         for (const message of messages) Object.assign(message.delivery!, { settled: false, replied: false }); // of this attempt
         if (applyReplies) this.outbox.collectLocalReplies(tx);
-        const seconds = await this.dispatchAll(tx, rows, messages);
+        const seconds = await dispatch(tx);
         await this.applyLocalReplies(tx, messages);
         const unsettled = rows.filter((_, i) => !messages[i].delivery!.settled);
         // Settled with the transaction's last writes, in the COMMIT's round trip; if another relay
@@ -144,14 +190,22 @@ export class Delivery {
       timer({ outcome: 'delivered' });
     } catch (error) {
       timer({ outcome: 'failed' });
-      if (isLostLease(error)) return this.lostLease(row, 'settle'); // rolled back: the row is another relay's now
-      const reason = error instanceof Error ? error.message : String(error);
-      this.logger.warn(`delivery of ${row.type} #${row.id} to ${row.consumer} failed (attempt ${row.attempts}): ${reason}`);
-      if (message && row.consumer === COMMAND_BUS_CONSUMER && message.meta.replyTo) {
-        await this.reportFailure(row, message, reason);
-      } else {
-        await this.reschedule(row, reason);
-      }
+      await this.failed(row, message, error);
+    }
+  }
+
+  /**
+   * A delivery of `row` failed with `error`: a command whose requester awaits a reply is reported
+   * to it; anything else is retried with backoff.
+   */
+  private async failed(row: ClaimedRow, message: Message | undefined, error: unknown): Promise<void> {
+    if (isLostLease(error)) return this.lostLease(row, 'settle'); // rolled back: the row is another relay's now
+    const reason = error instanceof Error ? error.message : String(error);
+    this.logger.warn(`delivery of ${row.type} #${row.id} to ${row.destination} failed (attempt ${row.attempts}): ${reason}`);
+    if (message && row.consumer === COMMAND_BUS_CONSUMER && message.meta.replyTo) {
+      await this.reportFailure(row, message, reason);
+    } else {
+      await this.reschedule(row, reason);
     }
   }
 

@@ -9,13 +9,15 @@ import { MessageConsumers } from './message-consumers.js';
 import { Outbox } from './outbox.js';
 import { Participant } from './participant.js';
 import { Relay } from './relay.js';
+import { GrpcTransport } from './grpc-transport.js';
+import { Routes } from './routes.js';
 
 /** Business-free plumbing every module uses: outbox, inbox, relay, the consumer registry, fault injection, and the publisher of integration events. */
 @Global()
 @Module({
   imports: [CqrsModule],
   controllers: [DeadLettersController],
-  providers: [Outbox, Inbox, Delivery, Relay, MessageConsumers, FaultInjector, Participant, IntegrationPublisher],
+  providers: [Outbox, Inbox, Delivery, Relay, MessageConsumers, FaultInjector, Participant, IntegrationPublisher, Routes, GrpcTransport],
   exports: [CqrsModule, Outbox, Inbox, Relay, MessageConsumers, FaultInjector, Participant],
 })
 export class MessagingModule {}

@@ -18,6 +18,10 @@ export class OutboxRow {
   @Column({ type: 'text' })
   consumer!: string;
 
+  /** The module (or process-level consumer) it is for: only a relay that hosts or reaches it claims the row. */
+  @Column({ type: 'text' })
+  destination!: string;
+
   @Column({ type: 'text' })
   type!: string;
 

@@ -6,11 +6,14 @@ import { afterCommit, beforeCommit } from '../database/transaction-hooks.js';
 import { Command, type Message, type MessageMeta, restoreMessage } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
 import { currentTraceparent } from '../observability/tracing.js';
+import { destinationOf, Routes } from './routes.js';
 
 /** An outbox row a relay delivers: claimed by it, or handed to it by the transaction that wrote it. */
 export interface OutboxDelivery {
   id: string;
   consumer: string;
+  /** The module (or process-level consumer) it is for; see `destinationOf`. */
+  destination: string;
   type: string;
   payload: unknown;
   meta: MessageMeta;
@@ -46,10 +49,10 @@ export interface LocalReply {
 }
 
 /** Writes the rows a transaction gathered, in one statement, from a JSON array ($1). */
-const INSERT_ROWS = statement(`INSERT INTO messaging.outbox (message_id, consumer, type, payload, meta, attempts, available_at, processed_at, claim_token)
-  SELECT r.message_id, r.consumer, r.type, r.payload, r.meta, r.attempts, now() + r.hold_ms * interval '1 millisecond',
+const INSERT_ROWS = statement(`INSERT INTO messaging.outbox (message_id, consumer, destination, type, payload, meta, attempts, available_at, processed_at, claim_token)
+  SELECT r.message_id, r.consumer, r.destination, r.type, r.payload, r.meta, r.attempts, now() + r.hold_ms * interval '1 millisecond',
          CASE WHEN r.processed THEN now() END, r.claim_token
-    FROM jsonb_to_recordset($1::jsonb) AS r(message_id uuid, consumer text, type text, payload jsonb, meta jsonb, attempts int, hold_ms int, processed boolean, claim_token uuid)
+    FROM jsonb_to_recordset($1::jsonb) AS r(message_id uuid, consumer text, destination text, type text, payload jsonb, meta jsonb, attempts int, hold_ms int, processed boolean, claim_token uuid)
   RETURNING id, message_id, consumer`);
 
 /**
@@ -66,7 +69,10 @@ export class Outbox {
   /** Replies a batch transaction sent to a consumer of this process, not yet applied (see `takeLocalReplies`). */
   private readonly localReplies = new WeakMap<EntityManager, LocalReply[]>();
 
-  constructor(private readonly consumers: MessageConsumers) {}
+  constructor(
+    private readonly consumers: MessageConsumers,
+    private readonly routes: Routes,
+  ) {}
 
   /** Called by the relay of this process when it starts (with itself) and stops (with nothing). */
   setHandoff(handoff: OutboxHandoff | undefined): void {
@@ -82,16 +88,18 @@ export class Outbox {
     const traceparent = currentTraceparent(); // the span that sends it: the trace goes on through every hop
     const local = delayMs === 0 ? this.localReplies.get(tx) : undefined; // set only by a relay delivering in `tx`
     const rows: PendingRow[] = addressed.map(({ message, consumer }) => {
-      const row = { message_id: message.meta.messageId, consumer, type: message.type, payload: message.data, meta: traceparent ? { ...message.meta, traceparent } : message.meta };
+      const destination = destinationOf(consumer, message.type);
+      const row = { message_id: message.meta.messageId, consumer, destination, type: message.type, payload: message.data, meta: traceparent ? { ...message.meta, traceparent } : message.meta };
       // A reply for a consumer of this process, sent while a relay delivers in `tx`: the relay
       // applies it in this same transaction, so its row is written already processed.
       if (local && message.meta.recipient === consumer && this.consumers.handler(consumer)) {
         // Restored from its JSON, as a delivery from the table would be.
         const reply = restoreMessage(row.type, JSON.parse(JSON.stringify(row.payload)), { ...row.meta });
-        local.push({ row: { id: '', consumer, type: row.type, payload: row.payload, meta: row.meta, attempts: 1, claimToken: '' }, message: reply });
+        local.push({ row: { id: '', consumer, destination, type: row.type, payload: row.payload, meta: row.meta, attempts: 1, claimToken: '' }, message: reply });
         return { ...row, attempts: 1, hold_ms: 0, processed: true, claim_token: null };
       }
-      if (!handoff) return { ...row, attempts: 0, hold_ms: delayMs, processed: false, claim_token: null };
+      // Only a row this process can deliver is handed to its relay; any other waits for a relay that can.
+      if (!handoff || !this.routes.transportOf(destination)) return { ...row, attempts: 0, hold_ms: delayMs, processed: false, claim_token: null };
       return { ...row, attempts: 1, hold_ms: handoff.leaseMs, processed: false, handoff, claim_token: randomUUID() };
     });
     await beforeCommit(tx, 'outbox', rows, (all) => this.write(tx, all));
@@ -115,7 +123,7 @@ export class Outbox {
   /** Not async: its statement is sent before it returns, or it throws (see `beforeCommit`). */
   private write(tx: EntityManager, rows: PendingRow[]): Promise<void> {
     const sent = execute<{ id: string; message_id: string; consumer: string }>(tx, INSERT_ROWS, [
-      JSON.stringify(rows.map(({ message_id, consumer, type, payload, meta, attempts, hold_ms, processed, claim_token }) => ({ message_id, consumer, type, payload, meta, attempts, hold_ms, processed, claim_token }))),
+      JSON.stringify(rows.map(({ message_id, consumer, destination, type, payload, meta, attempts, hold_ms, processed, claim_token }) => ({ message_id, consumer, destination, type, payload, meta, attempts, hold_ms, processed, claim_token }))),
     ]);
     return sent.then(({ rows: written }) => this.handOver(tx, rows, written));
   }
@@ -125,9 +133,10 @@ export class Outbox {
     const handed = rows.filter((row) => row.handoff);
     if (handed.length === 0) return;
     const idOf = new Map(written.map((w) => [`${w.message_id}/${w.consumer}`, w.id]));
-    const deliveries = handed.map(({ consumer, type, payload, meta, attempts, message_id, claim_token }) => ({
+    const deliveries = handed.map(({ consumer, destination, type, payload, meta, attempts, message_id, claim_token }) => ({
       id: idOf.get(`${message_id}/${consumer}`)!,
       consumer,
+      destination,
       type,
       payload,
       meta,

@@ -5,12 +5,13 @@ import { statement } from '../database/prepared.js';
 // row exactly when the token this relay holds for it is still the row's. A relay whose lease ran
 // out and whose row another relay has claimed since (a new token) changes nothing of it.
 
-/** Claims up to $1 due rows, leasing them for $2 ms, each with a fresh claim token. */
+/** Claims up to $1 due rows but those for the destinations $3 (which this relay cannot deliver), leasing them for $2 ms, each with a fresh claim token. */
 export const CLAIM = statement(`WITH due AS (
     SELECT id FROM messaging.outbox
      WHERE processed_at IS NULL   -- still owed
        AND dead_at IS NULL        -- not given up on
        AND available_at <= now()  -- new, backoff over, or a dead relay's lease expired
+       AND destination <> ALL($3) -- a module this process hosts or reaches
      ORDER BY available_at, id    -- oldest first
      LIMIT $1
      FOR UPDATE SKIP LOCKED       -- rows another relay is claiming now are skipped, not awaited
@@ -20,9 +21,9 @@ export const CLAIM = statement(`WITH due AS (
            attempts = o.attempts + 1,
            claim_token = gen_random_uuid() -- this claim's own: a previous holder's writes no longer match
       FROM due WHERE o.id = due.id
-    RETURNING o.id, o.consumer, o.type, o.payload, o.meta, o.attempts, o.claim_token
+    RETURNING o.id, o.consumer, o.destination, o.type, o.payload, o.meta, o.attempts, o.claim_token
   )
-  SELECT id, consumer, type, payload, meta, attempts, claim_token AS "claimToken" FROM claimed ORDER BY id`);
+  SELECT id, consumer, destination, type, payload, meta, attempts, claim_token AS "claimToken" FROM claimed ORDER BY id`);
 
 /**
  * Settles delivered rows ($1, with their tokens $2) in the delivery's transaction: a batch's, or

@@ -192,8 +192,8 @@ describe('relay', () => {
       await listener.query('LISTEN outbox');
       const insert = (processed: boolean) =>
         a.get(DataSource).query(
-          `INSERT INTO messaging.outbox (message_id, consumer, type, payload, meta, processed_at)
-           VALUES (gen_random_uuid(), 'probe-none', 'test.Probe', '{}', '{}', CASE WHEN $1 THEN now() END)`,
+          `INSERT INTO messaging.outbox (message_id, consumer, destination, type, payload, meta, processed_at)
+           VALUES (gen_random_uuid(), 'probe-none', 'probe-none', 'test.Probe', '{}', '{}', CASE WHEN $1 THEN now() END)`,
           [processed],
         );
       // A notification of a committed transaction reaches a listener before the answer to its next query.

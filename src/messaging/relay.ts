@@ -9,6 +9,7 @@ import { COMMAND_BUS_CONSUMER } from './message-consumers.js';
 import { Outbox, type OutboxDelivery } from './outbox.js';
 import { OutboxListener } from './outbox-listener.js';
 import { CLAIM, RELEASE } from './relay-statements.js';
+import { Routes } from './routes.js';
 
 type ClaimedRow = OutboxDelivery;
 
@@ -42,6 +43,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     private readonly delivery: Delivery,
     private readonly outbox: Outbox,
     private readonly metrics: Metrics,
+    private readonly routes: Routes,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     // A lane per command type, and per consumer for events and replies.
@@ -189,6 +191,6 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   }
 
   private async claim(limit: number): Promise<ClaimedRow[]> {
-    return (await execute<ClaimedRow>(this.db, CLAIM, [limit, this.config.relay.leaseMs])).rows;
+    return (await execute<ClaimedRow>(this.db, CLAIM, [limit, this.config.relay.leaseMs, this.routes.unreachable])).rows;
   }
 }

@@ -1,8 +1,17 @@
 import { Command, Event, registerMessages } from '../messaging/message.js';
+import type { GrpcCall } from '../messaging/transport.js';
 
 /** Charge an order's total; answered by PaymentCaptured or PaymentDeclined. */
 export class ProcessPayment extends Command<{ orderId: string; customerId: string; amount: string }> {
   static readonly type = 'payment.ProcessPayment';
+  // A REFUNDED payment was captured first: the charge itself succeeded (as the handler answers).
+  static readonly grpc: GrpcCall<ProcessPayment, object, { id: string; amount: string; status: PaymentStatus; reason: string }> = {
+    service: 'payment.v1.PaymentService',
+    method: 'ProcessPayment',
+    request: ({ data }, idempotencyKey) => ({ idempotencyKey, ...data }),
+    reply: (p, { data }) =>
+      p.status === 'DECLINED' ? new PaymentDeclined({ orderId: data.orderId, paymentId: p.id, reason: p.reason }) : new PaymentCaptured({ orderId: data.orderId, paymentId: p.id, amount: p.amount }),
+  };
 }
 
 export class PaymentCaptured extends Event<{ orderId: string; paymentId: string; amount: string }> {
@@ -17,6 +26,12 @@ export class PaymentDeclined extends Event<{ orderId: string; paymentId: string;
 /** Give a captured payment back; a no-op success when nothing was captured. */
 export class RefundPayment extends Command<{ orderId: string }> {
   static readonly type = 'payment.RefundPayment';
+  static readonly grpc: GrpcCall<RefundPayment, object, { refunded: boolean }> = {
+    service: 'payment.v1.PaymentService',
+    method: 'RefundPayment',
+    request: ({ data }, idempotencyKey) => ({ idempotencyKey, orderId: data.orderId }),
+    reply: (r, { data }) => new PaymentRefunded({ orderId: data.orderId, refunded: r.refunded }),
+  };
 }
 
 /** `refunded`: the order's payment had been captured and is now refunded (false when none was). */

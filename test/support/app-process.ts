@@ -36,10 +36,15 @@ export class AppProcess {
     const app = new AppProcess(child, `http://127.0.0.1:${port}`);
     let exited = false;
     void app.exited.then(() => (exited = true));
-    await waitFor('the app to be ready', async () => {
-      if (exited) throw new Error(`the app exited during start-up:\n${app.logs()}`);
-      return fetch(`${app.url}${readyPath}`).then((r) => (r.ok ? true : undefined), () => undefined);
-    }, 30_000);
+    try {
+      await waitFor('the app to be ready', async () => {
+        if (exited) throw new Error(`the app exited during start-up:\n${app.logs()}`);
+        return fetch(`${app.url}${readyPath}`).then((r) => (r.ok ? true : undefined), () => undefined);
+      }, 30_000);
+    } catch (error) {
+      child.kill('SIGKILL'); // a process that never became ready must not outlive the test
+      throw new Error(`${String(error)}\n${app.logs().slice(-4000)}`);
+    }
     return app;
   }
 

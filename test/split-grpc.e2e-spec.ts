@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { OrderLoad } from './support/order-load.js';
+import { expectSplitConsistent, sagaStatuses } from './support/split-checks.js';
+import { SplitDeployment } from './support/split-deployment.js';
+import { waitFor } from './support/wait-for.js';
+
+const ORDERS = 300;
+/** Every 10th order is above the payment module's decline limit: its saga compensates. */
+const body = (i: number) =>
+  i % 10 === 0
+    ? { customerId: `c${i % 7}`, items: [{ productId: 'split_grinder', quantity: 1, price: '600.00' }] }
+    : { customerId: `c${i % 7}`, items: [{ productId: 'split_beans', quantity: 1, price: '5.00' }] };
+
+const stock = (split: SplitDeployment) =>
+  split.dbs.inventory.query(`INSERT INTO inventory.products (id, name, price, available, stocked)
+    VALUES ('split_beans', 'beans', 5.00, 10000, 10000), ('split_grinder', 'grinder', 600.00, 1000, 1000)`);
+
+describe('inventory and payment in processes of their own, reached over gRPC', () => {
+  let split: SplitDeployment | undefined;
+  afterEach(async () => {
+    await split?.stop();
+    split = undefined;
+  });
+
+  it('300 orders with kill -9 of the payment process in the middle: after its restart every saga finishes, nothing applied twice, each database consistent', async () => {
+    // Retries outlast the restart: every order ends as its business rules say, none for want of payment.
+    split = await SplitDeployment.start('grpc', { front: { SAGA_RETRY_ATTEMPTS: '30', SAGA_MAX_RETRY_DELAY_MS: '1000' } });
+    await stock(split);
+    const load = new OrderLoad(() => [split!.front.url], ORDERS, 8, body, 'split-grpc');
+    await waitFor('a third of the orders', async () => (load.placed.length >= ORDERS / 3 ? true : undefined));
+    await split.kill('payment');
+    await split.startProcess('payment');
+    await load.done;
+    await waitFor('every saga to finish', async () => {
+      const s = await sagaStatuses(split!);
+      return s.COMPLETED + s.COMPENSATED === ORDERS ? s : undefined;
+    }, 90_000);
+    expect(await sagaStatuses(split)).toEqual({ COMPLETED: ORDERS - ORDERS / 10, COMPENSATED: ORDERS / 10 });
+    await expectSplitConsistent(split);
+    // The participants were called over gRPC: their inboxes hold the calls, their outboxes nothing.
+    const { rows } = await split.dbs.payment.query(`SELECT count(*)::int AS n FROM messaging.inbox WHERE message_id LIKE 'grpc:%'`);
+    expect(rows[0].n).toBeGreaterThanOrEqual(ORDERS);
+  }, 180_000);
+
+  it('a participant down for longer than its step retries: the saga compensates as its policy says, its refund waiting for the participant to return', async () => {
+    split = await SplitDeployment.start('grpc', {
+      front: { SAGA_RETRY_ATTEMPTS: '2', SAGA_RETRY_DELAY_MS: '50', SAGA_COMPENSATION_ATTEMPTS: '100', SAGA_MAX_RETRY_DELAY_MS: '300', MODULE_CALL_TIMEOUT_MS: '500' },
+    });
+    await stock(split);
+    await split.kill('payment');
+    const placed = await new OrderLoad(() => [split!.front.url], 5, 5, (i) => body(i + 1), 'split-down').done;
+    // The charge failed twice (the step's attempts): the saga compensates, the uncertain charge
+    // first (a refund, which waits for the payment process), then the stock.
+    await waitFor('every saga to compensate', async () => ((await sagaStatuses(split!)).COMPENSATING === 5 ? true : undefined), 30_000);
+    const { rows: attempts } = await split.dbs.front.query(`SELECT max(attempt)::int AS n FROM saga.saga_steps WHERE step = 'process-payment' AND action = 'execute' GROUP BY saga_id`);
+    expect(attempts).toEqual(Array(5).fill({ n: 2 }));
+    await split.startProcess('payment');
+    await waitFor('every saga to be compensated', async () => ((await sagaStatuses(split!)).COMPENSATED === 5 ? true : undefined), 30_000);
+    const { rows: orders } = await split.dbs.front.query(`SELECT status, failure_reason FROM orders.orders WHERE id = ANY($1)`, [placed.map((p) => p.id)]);
+    expect(orders).toEqual(Array(5).fill({ status: 'CANCELLED', failure_reason: 'PROCESS_PAYMENT_FAILED' }));
+    // Stock reserved over gRPC was released over gRPC; nothing was ever charged.
+    const { rows: held } = await split.dbs.inventory.query(`SELECT status, count(*)::int AS n FROM inventory.reservations GROUP BY 1`);
+    expect(held).toEqual([{ status: 'RELEASED', n: 5 }]);
+    expect((await split.dbs.payment.query('SELECT count(*)::int AS n FROM payment.payments')).rows[0].n).toBe(0);
+    await expectSplitConsistent(split);
+  }, 90_000);
+});
