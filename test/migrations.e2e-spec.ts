@@ -2,13 +2,14 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { migrations } from '../migrations/index.js';
+import { MODULE_NAMES } from '../src/config/app-config.js';
+import { migrationsFor } from '../src/database/migrations-runner.js';
 import { AppProcess } from './support/app-process.js';
 import { createEmptyDatabase } from './support/test-database.js';
 import { waitFor } from './support/wait-for.js';
 
 const MIGRATE = fileURLToPath(new URL('../dist/src/migrate.js', import.meta.url));
-const ALL = migrations.map((m) => new m().name);
+const ALL = migrationsFor(MODULE_NAMES).map((m) => new m().name!);
 
 /** `npm run migrate -- <command>` on `url`, as a child process: its exit code and output. */
 const migrateCli = (url: string, command: string) => {
