@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module.js';
 import { rateLimiter } from './auth/rate-limit.js';
 import type { AppConfig } from './config/app-config.js';
-import { GRPC_PACKAGES, PROTO_FILES } from './grpc/proto-files.js';
+import { grpcServices } from './grpc/proto-files.js';
 import { ErrorsFilter } from './http/errors.filter.js';
 import { grpcCredentials, useSecurityHeaders } from './http/security.js';
 import { validationPipe } from './http/validation.js';
@@ -83,7 +83,9 @@ export async function createApp(config: AppConfig, logStream?: DestinationStream
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
-  if (config.grpcPort > 0) {
+  // The gRPC services of the hosted modules only: another module's calls are answered by its own process.
+  const grpc = grpcServices(config.modules);
+  if (config.grpcPort > 0 && grpc.packages.length > 0) {
     app.connectMicroservice<GrpcOptions>(
       {
         transport: Transport.GRPC,
@@ -92,13 +94,13 @@ export async function createApp(config: AppConfig, logStream?: DestinationStream
           credentials: grpcCredentials(config),
           maxReceiveMessageLength: config.security.grpcMaxMessageBytes,
           maxSendMessageLength: config.security.grpcMaxMessageBytes,
-          package: GRPC_PACKAGES,
-          protoPath: PROTO_FILES,
+          package: grpc.packages,
+          protoPath: grpc.protoFiles,
           loader: { longs: String, enums: String, defaults: true, oneofs: true },
           // The handlers get camelCase fields (the loader's), but reflection serves the files as
           // written (snake_case), so that clients built from it use the .proto's names. The wire
           // format is by field number: both describe the same bytes.
-          onLoadPackageDefinition: (_pkg, server) => new ReflectionService(loadSync(PROTO_FILES, { keepCase: true })).addToServer(server),
+          onLoadPackageDefinition: (_pkg, server) => new ReflectionService(loadSync(grpc.protoFiles, { keepCase: true })).addToServer(server),
         },
       },
       { inheritAppConfig: true },

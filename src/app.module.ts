@@ -9,14 +9,11 @@ import { dataSourceOptions } from './database/data-source-options.js';
 import { migrate } from './database/migrations-runner.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { HealthModule } from './health/health.module.js';
-import { InventoryModule } from './inventory/inventory.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
+import { hostedManifests } from './modules.js';
 import { loggerModule } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
-import { OrderModule } from './order/order.module.js';
-import { PaymentModule } from './payment/payment.module.js';
 import { RetentionService } from './retention/retention.service.js';
-import { SagaModule } from './saga/saga.module.js';
 
 @Module({})
 export class AppModule {
@@ -28,8 +25,9 @@ export class AppModule {
         loggerModule(config.logLevel, logStream),
         // Migrations run at start-up (a fresh database needs no manual step), under a lock that lets
         // one of several processes starting together migrate; MIGRATIONS_RUN=false leaves it to `npm run migrate`.
+        // Messaging's tables and the hosted modules' only: each module may have a database of its own.
         TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions(config.databaseUrl),
+          useFactory: () => dataSourceOptions(config.databaseUrl, config.modules),
           dataSourceFactory: async (options) => {
             const db = await new DataSource(options!).initialize();
             if (config.migrationsRun) await migrate(db);
@@ -39,13 +37,12 @@ export class AppModule {
         AuthModule,
         ObservabilityModule,
         MessagingModule,
-        SagaModule,
-        OrderModule,
-        InventoryModule,
-        PaymentModule,
+        // The business modules this process hosts (MODULES); the others are reached by their routes.
+        ...hostedManifests(config.modules).map((m) => m.module),
         HealthModule,
       ],
-      controllers: [DashboardController],
+      // The dashboard shows sagas: it lives where they do.
+      controllers: config.modules.includes('saga') ? [DashboardController] : [],
       providers: [RetentionService],
     };
   }

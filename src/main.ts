@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     logger.log(`embedded PostgreSQL on ${cluster.url.replace(/:[^:@/]+@/, ':***@')} (data in ${dataDir})`);
   }
   const app = await createApp(config);
-  if (config.seedDemoData) await seedDemoCatalogue(app.get(DataSource));
+  if (config.seedDemoData && config.modules.includes('inventory')) await seedDemoCatalogue(app.get(DataSource)); // the catalogue is inventory's
   await listen(app, config);
   const grpc = config.grpcPort > 0 ? `, gRPC on ${config.grpcHost}:${config.grpcPort}${config.security.grpcTls ? ' (TLS)' : ''}` : '';
   const keys = config.security.apiKeys.length;

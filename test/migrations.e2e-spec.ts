@@ -2,17 +2,22 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { migrations } from '../migrations/index.js';
+import { DataSource } from 'typeorm';
+import { SPLIT_FROM_COMBINED } from '../migrations/combined-schema.js';
+import { MODULE_NAMES } from '../src/config/app-config.js';
+import { dataSourceOptions } from '../src/database/data-source-options.js';
+import { migrationsFor } from '../src/database/migrations-runner.js';
 import { AppProcess } from './support/app-process.js';
+import { combinedMigrations } from './support/combined-migrations/index.js';
 import { createEmptyDatabase } from './support/test-database.js';
 import { waitFor } from './support/wait-for.js';
 
 const MIGRATE = fileURLToPath(new URL('../dist/src/migrate.js', import.meta.url));
-const ALL = migrations.map((m) => new m().name);
+const ALL = migrationsFor(MODULE_NAMES).map((m) => new m().name!);
 
 /** `npm run migrate -- <command>` on `url`, as a child process: its exit code and output. */
-const migrateCli = (url: string, command: string) => {
-  const run = spawnSync(process.execPath, [MIGRATE, command], { env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8', timeout: 30_000 });
+const migrateCli = (url: string, command: string, env: Record<string, string> = {}) => {
+  const run = spawnSync(process.execPath, [MIGRATE, command], { env: { ...process.env, DATABASE_URL: url, ...env }, encoding: 'utf8', timeout: 30_000 });
   return { code: run.status, out: run.stdout + run.stderr };
 };
 
@@ -57,6 +62,32 @@ describe('migrations', () => {
     expect(current.code).toBe(0);
     expect(current.out).toContain('the database is current');
     expect(await appliedMigrations(url)).toEqual(ALL);
+  });
+
+  it('`migrate` with MODULES=inventory knows messaging\'s and inventory\'s migrations only, and applies those', async () => {
+    const url = await createEmptyDatabase();
+    const mine = migrationsFor(['inventory']).map((m) => new m().name!);
+    const behind = migrateCli(url, 'status', { MODULES: 'inventory' });
+    expect(behind.code).toBe(1);
+    expect(behind.out).toContain(`${mine.length} pending`);
+    expect(behind.out).not.toMatch(/OrderSchema|SagaSchema|PaymentSchema|PoisonedSagas/);
+    expect(migrateCli(url, 'up', { MODULES: 'inventory' })).toEqual({ code: 0, out: expect.stringContaining(`applied: ${mine.join(', ')}`) });
+    expect(migrateCli(url, 'status', { MODULES: 'inventory' }).code).toBe(0);
+    expect(migrateCli(url, 'status').code).toBe(1); // a process hosting every module would still migrate the others
+  });
+
+  it('`migrate` on a database made by the combined migrations shows what it will adopt, then records it without running it', async () => {
+    const url = await createEmptyDatabase();
+    const db = await new DataSource({ ...dataSourceOptions(url), migrations: combinedMigrations }).initialize();
+    await db.runMigrations();
+    await db.destroy();
+    const behind = migrateCli(url, 'status');
+    expect(behind.code).toBe(1);
+    for (const name of SPLIT_FROM_COMBINED) expect(behind.out).toContain(`ADOPT    ${name}`);
+    const up = migrateCli(url, 'up');
+    expect(up.code).toBe(0);
+    expect(up.out).toContain(`recorded without running): ${SPLIT_FROM_COMBINED.join(', ')}`);
+    expect(migrateCli(url, 'status').code).toBe(0);
   });
 
   it('with MIGRATIONS_RUN=false the app migrates nothing and is not ready until `migrate up` has run', async () => {

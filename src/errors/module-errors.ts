@@ -1,42 +1,45 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { HttpStatus } from '@nestjs/common';
-import { AuthError, type AuthErrorCode } from '../auth/auth.errors.js';
-import { InventoryError, type InventoryErrorCode } from '../inventory/inventory.errors.js';
-import { MessagingError, type MessagingErrorCode } from '../messaging/messaging.errors.js';
-import { OrderError, type OrderErrorCode } from '../order/order.errors.js';
-import { PaymentError, type PaymentErrorCode } from '../payment/payment.errors.js';
-import { SagaError, type SagaErrorCode } from '../saga/saga.errors.js';
+import { AuthError } from '../auth/auth.errors.js';
+import { MessagingError } from '../messaging/messaging.errors.js';
+import { MODULES } from '../modules.js';
+import { type ErrorStatus, type ErrorStatuses, errorStatuses, ModuleError } from './module-error.js';
 
-/** Every business error code of every module. */
-export type ModuleErrorCode = AuthErrorCode | OrderErrorCode | InventoryErrorCode | PaymentErrorCode | SagaErrorCode | MessagingErrorCode;
+/** The errors of what every process hosts besides its business modules: access and messaging. */
+const INFRASTRUCTURE_ERRORS: ErrorStatuses[] = [
+  errorStatuses(AuthError, {
+    UNAUTHENTICATED: { http: HttpStatus.UNAUTHORIZED, grpc: GrpcStatus.UNAUTHENTICATED },
+    FORBIDDEN: { http: HttpStatus.FORBIDDEN, grpc: GrpcStatus.PERMISSION_DENIED },
+  }),
+  errorStatuses(MessagingError, {
+    DEAD_LETTER_NOT_FOUND: { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND },
+  }),
+];
 
-export type ModuleError = AuthError | OrderError | InventoryError | PaymentError | SagaError | MessagingError;
-
-export function isModuleError(error: unknown): error is ModuleError {
-  return (
-    error instanceof AuthError ||
-    error instanceof OrderError ||
-    error instanceof InventoryError ||
-    error instanceof PaymentError ||
-    error instanceof SagaError ||
-    error instanceof MessagingError
-  );
-}
+/** Every error class with its statuses: the infrastructure's, and each business module's (from its manifest). */
+export const ERROR_TABLES: readonly ErrorStatuses[] = [...INFRASTRUCTURE_ERRORS, ...Object.values(MODULES).map((m) => m.errors)];
 
 /**
- * What each business error is on each transport. A `Record` over the code union: the compiler
- * refuses a code without its statuses, so no error can reach a client unmapped.
+ * One table of every code. Each class's own table is checked by the compiler (a `Record` over its
+ * code union, see `errorStatuses`); two modules may share a code (`INVALID_CURSOR`) only with the
+ * same statuses, checked here at load, so a code always means one thing to a client.
  */
-export const ERROR_STATUS: Record<ModuleErrorCode, { http: HttpStatus; grpc: GrpcStatus }> = {
-  UNAUTHENTICATED: { http: HttpStatus.UNAUTHORIZED, grpc: GrpcStatus.UNAUTHENTICATED },
-  FORBIDDEN: { http: HttpStatus.FORBIDDEN, grpc: GrpcStatus.PERMISSION_DENIED },
-  ORDER_NOT_FOUND: { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND },
-  PRODUCT_NOT_FOUND: { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND },
-  PAYMENT_NOT_FOUND: { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND },
-  SAGA_NOT_FOUND: { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND },
-  DEAD_LETTER_NOT_FOUND: { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND },
-  IDEMPOTENCY_KEY_REUSED: { http: HttpStatus.UNPROCESSABLE_ENTITY, grpc: GrpcStatus.FAILED_PRECONDITION },
-  SAGA_NOT_FAILED: { http: HttpStatus.CONFLICT, grpc: GrpcStatus.FAILED_PRECONDITION },
-  PRODUCT_EXISTS: { http: HttpStatus.CONFLICT, grpc: GrpcStatus.ALREADY_EXISTS },
-  INVALID_CURSOR: { http: HttpStatus.BAD_REQUEST, grpc: GrpcStatus.INVALID_ARGUMENT },
-};
+function merge(tables: readonly ErrorStatuses[]): Readonly<Record<string, ErrorStatus>> {
+  const merged: Record<string, ErrorStatus> = {};
+  for (const { errorClass, status } of tables) {
+    for (const [code, s] of Object.entries<ErrorStatus>(status)) {
+      const known = merged[code];
+      if (known && (known.http !== s.http || known.grpc !== s.grpc)) throw new Error(`${errorClass.name}: error code ${code} is mapped otherwise by another module`);
+      merged[code] = s;
+    }
+  }
+  return merged;
+}
+
+/** What each business error is on each transport. */
+export const ERROR_STATUS = merge(ERROR_TABLES);
+
+/** A business error: one of a module's error classes, whose code has its statuses in `ERROR_STATUS`. */
+export function isModuleError(error: unknown): error is ModuleError {
+  return error instanceof ModuleError;
+}

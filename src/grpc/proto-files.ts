@@ -1,7 +1,9 @@
-import { fileURLToPath } from 'node:url';
+import type { ModuleName } from '../config/app-config.js';
+import { hostedManifests } from '../modules.js';
+import { PROTO_DIR } from './proto-dir.js';
 
-/** `proto/` beside `src/` (and copied beside `dist/src/` by `nest build`). */
-const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url));
-
-export const GRPC_PACKAGES = ['order.v1', 'inventory.v1', 'payment.v1', 'saga.v1'];
-export const PROTO_FILES = ['order.proto', 'inventory.proto', 'payment.proto', 'saga.proto'].map((f) => PROTO_DIR + f);
+/** The gRPC services of the modules a process hosts: their packages and .proto files (none when no hosted module has one). */
+export function grpcServices(modules: readonly ModuleName[]): { packages: string[]; protoFiles: string[] } {
+  const services = hostedManifests(modules).flatMap((m) => (m.grpc ? [m.grpc] : []));
+  return { packages: services.map((s) => s.package), protoFiles: services.map((s) => PROTO_DIR + s.protoFile) };
+}

@@ -1,11 +1,5 @@
+import { ModuleError } from '../errors/module-error.js';
+
 export type InventoryErrorCode = 'PRODUCT_NOT_FOUND' | 'PRODUCT_EXISTS';
 
-export class InventoryError extends Error {
-  constructor(
-    readonly code: InventoryErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'InventoryError';
-  }
-}
+export class InventoryError extends ModuleError<InventoryErrorCode> {}

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { credentials, type GrpcObject, loadPackageDefinition, Metadata, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { APP_CONFIG, type AppConfig, type ModuleName } from '../config/app-config.js';
-import { PROTO_FILES } from '../grpc/proto-files.js';
+import { allProtoFiles } from '../grpc/proto-dir.js';
 import { currentTraceparent } from '../observability/tracing.js';
 import type { Message } from './message.js';
 import type { GrpcCall, Transport } from './transport.js';
@@ -61,7 +61,7 @@ export class GrpcTransport implements Transport, OnApplicationShutdown {
 
   /** The same loader options as the server's: the handlers and these calls both see camelCase fields. */
   private loadServices(): GrpcObject {
-    return (this.services ??= loadPackageDefinition(loadSync(PROTO_FILES, { longs: String, enums: String, defaults: true, oneofs: true })));
+    return (this.services ??= loadPackageDefinition(loadSync(allProtoFiles(), { longs: String, enums: String, defaults: true, oneofs: true })));
   }
 
   private urlOf(destination: string): string {

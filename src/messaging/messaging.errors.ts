@@ -1,11 +1,5 @@
+import { ModuleError } from '../errors/module-error.js';
+
 export type MessagingErrorCode = 'DEAD_LETTER_NOT_FOUND';
 
-export class MessagingError extends Error {
-  constructor(
-    readonly code: MessagingErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'MessagingError';
-  }
-}
+export class MessagingError extends ModuleError<MessagingErrorCode> {}

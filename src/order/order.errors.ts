@@ -1,11 +1,5 @@
+import { ModuleError } from '../errors/module-error.js';
+
 export type OrderErrorCode = 'ORDER_NOT_FOUND' | 'IDEMPOTENCY_KEY_REUSED' | 'INVALID_CURSOR';
 
-export class OrderError extends Error {
-  constructor(
-    readonly code: OrderErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'OrderError';
-  }
-}
+export class OrderError extends ModuleError<OrderErrorCode> {}

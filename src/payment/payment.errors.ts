@@ -1,11 +1,5 @@
+import { ModuleError } from '../errors/module-error.js';
+
 export type PaymentErrorCode = 'PAYMENT_NOT_FOUND';
 
-export class PaymentError extends Error {
-  constructor(
-    readonly code: PaymentErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PaymentError';
-  }
-}
+export class PaymentError extends ModuleError<PaymentErrorCode> {}

@@ -1,9 +1,11 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG, type AppConfig, type ModuleName } from '../config/app-config.js';
 
 interface Purge {
   what: string;
+  /** The module whose table it purges, purged only where that module is hosted; none: messaging's, everywhere. */
+  module?: ModuleName;
   ageMs: (config: AppConfig['retention']) => number;
   /** Deletes at most $2 rows older than $1 milliseconds; answers one row, `n`, the number deleted. */
   sql: string;
@@ -30,6 +32,7 @@ const PURGES: Purge[] = [
   { what: 'inbox rows', ageMs: (r) => r.inboxMs, sql: purgeSql('messaging.inbox', 'consumer, message_id', olderThan('applied_at')) },
   {
     what: 'finished sagas',
+    module: 'saga',
     ageMs: (r) => r.sagaMs,
     sql: purgeSql(
       'saga.saga_instances',
@@ -38,7 +41,7 @@ const PURGES: Purge[] = [
       `, history AS (DELETE FROM saga.saga_steps WHERE saga_id IN (SELECT id FROM gone))`,
     ),
   },
-  { what: 'idempotency keys', ageMs: (r) => r.idempotencyKeyMs, sql: purgeSql('orders.idempotency_keys', 'key', olderThan('created_at')) },
+  { what: 'idempotency keys', module: 'order', ageMs: (r) => r.idempotencyKeyMs, sql: purgeSql('orders.idempotency_keys', 'key', olderThan('created_at')) },
 ];
 
 /** At most this many batches of one kind per run, so a backlog is worked off over several runs. */
@@ -49,11 +52,15 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   private readonly logger = new Logger(RetentionService.name);
   private timer?: NodeJS.Timeout;
   private running: Promise<unknown> = Promise.resolve();
+  /** What this process purges: the tables of its database, messaging's and its modules'. */
+  private readonly purges: Purge[];
 
   constructor(
     private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.purges = PURGES.filter((p) => !p.module || config.modules.includes(p.module));
+  }
 
   onApplicationBootstrap(): void {
     if (this.config.retention.intervalMs > 0 && this.config.relay.enabled) this.schedule();
@@ -68,7 +75,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   /** Purges everything past its age, batch by batch; returns how many rows of each kind went. */
   async purge(): Promise<Record<string, number>> {
     const deleted: Record<string, number> = {};
-    for (const p of PURGES) {
+    for (const p of this.purges) {
       deleted[p.what] = 0;
       for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
         const [{ n }]: { n: number }[] = await this.db.query(p.sql, [p.ageMs(this.config.retention), this.config.retention.batchSize]);

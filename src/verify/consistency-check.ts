@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { ModuleName } from '../config/app-config.js';
 
 export interface Violation {
   invariant: string;
@@ -6,96 +7,175 @@ export interface Violation {
   detail: string;
 }
 
+type Finding = Omit<Violation, 'invariant'>;
+
+/** A connection or a pool: what the checks query through. */
+export type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/** Each module's database. Modules that share one may share its connection: messaging's checks then read it once. */
+export type ModuleDatabases = Readonly<Record<ModuleName, Queryable>>;
+
 interface Check {
   invariant: string;
   /** What must hold, for people. */
   rule: string;
-  /** Rows that break it: `subject` and `detail` columns. `$1` is the slack in milliseconds. */
-  sql: string;
+  /** The rows that break it, each module's tables read from that module's database. */
+  find: (dbs: ModuleDatabases, slackMs: number) => Promise<Finding[]>;
 }
 
+async function rows<T extends object>(db: Queryable, sql: string, params: unknown[] = []): Promise<T[]> {
+  return (await db.query<T>(sql, params)).rows;
+}
+
+/** A check within one module's tables: a query for the rows that break it (`subject`, `detail`; `$1` is the slack in milliseconds). */
+const inModule =
+  (module: ModuleName, sql: string): Check['find'] =>
+  (dbs, slackMs) =>
+    rows<Finding>(dbs[module], sql, sql.includes('$1') ? [slackMs] : []);
+
+/** A check of messaging's tables, which every database has: run on each, its subjects named by the modules there when there are several. */
+const inEveryDatabase =
+  (sql: string): Check['find'] =>
+  async (dbs, slackMs) => {
+    const databases = new Map<Queryable, ModuleName[]>();
+    for (const [module, db] of Object.entries(dbs) as [ModuleName, Queryable][]) databases.set(db, [...(databases.get(db) ?? []), module]);
+    const found: Finding[] = [];
+    for (const [db, modules] of databases) {
+      const prefix = databases.size > 1 ? `${modules.join(',')} database: ` : '';
+      found.push(...(await rows<Finding>(db, sql, sql.includes('$1') ? [slackMs] : [])).map((r) => ({ ...r, subject: prefix + r.subject })));
+    }
+    return found;
+  };
+
 /**
- * Every invariant the system promises, as a query for the rows that break it. Read-only: it can
- * run against any database, live or after a crash, as often as wanted.
+ * Every invariant the system promises, as the rows that break it. Read-only: it can run against
+ * any databases, live or after a crash, as often as wanted. A check that spans modules reads each
+ * side from its own module's database and compares in code, since the two may be different
+ * databases: it reads the few rows that could break it on one side (finished sagas, live
+ * reservations, captured payments, confirmed orders) and looks up only those on the other.
  */
 export const CHECKS: Check[] = [
   {
     invariant: 'SAGA_NOT_OWNED',
     rule: 'a saga that is not finished waits for a command and has a timer that is not overdue',
-    sql: `SELECT id::text AS subject, status || ' at ' || current_step || coalesce(', timer due ' || timeout_at, ', no timer') AS detail
-            FROM saga.saga_instances
-           WHERE status IN ('STARTED', 'RUNNING', 'COMPENSATING')
-             AND (awaiting_message_id IS NULL OR timeout_at IS NULL OR timeout_at < now() - $1 * interval '1 millisecond')`,
+    find: inModule(
+      'saga',
+      `SELECT id::text AS subject, status || ' at ' || current_step || coalesce(', timer due ' || timeout_at, ', no timer') AS detail
+         FROM saga.saga_instances
+        WHERE status IN ('STARTED', 'RUNNING', 'COMPENSATING')
+          AND (awaiting_message_id IS NULL OR timeout_at IS NULL OR timeout_at < now() - $1 * interval '1 millisecond')`,
+    ),
   },
   {
     invariant: 'SAGA_ORDER_MISMATCH',
     rule: 'a COMPLETED saga has a CONFIRMED order; a COMPENSATED one a CANCELLED order',
-    sql: `SELECT s.id::text AS subject, 'saga ' || s.status || ', order ' || coalesce(o.status, 'missing') AS detail
-            FROM saga.saga_instances s LEFT JOIN orders.orders o ON o.saga_id = s.id
-           WHERE s.type = 'place-order'
-             AND ((s.status = 'COMPLETED' AND o.status IS DISTINCT FROM 'CONFIRMED')
-               OR (s.status = 'COMPENSATED' AND o.status IS DISTINCT FROM 'CANCELLED'))`,
+    find: async (dbs) => {
+      const sagas = await rows<{ id: string; status: string }>(
+        dbs.saga,
+        `SELECT id::text, status FROM saga.saga_instances WHERE type = 'place-order' AND status IN ('COMPLETED', 'COMPENSATED')`,
+      );
+      const orders = await lookup(dbs.order, `SELECT saga_id::text AS key, status AS value FROM orders.orders WHERE saga_id = ANY($1::uuid[])`, sagas.map((s) => s.id));
+      const expected = { COMPLETED: 'CONFIRMED', COMPENSATED: 'CANCELLED' } as Record<string, string>;
+      return sagas
+        .filter((s) => orders.get(s.id) !== expected[s.status])
+        .map((s) => ({ subject: s.id, detail: `saga ${s.status}, order ${orders.get(s.id) ?? 'missing'}` }));
+    },
   },
   {
     invariant: 'STOCK_NOT_CONSERVED',
     rule: 'for each product, available + reserved equals the units ever stocked',
-    sql: `SELECT id AS subject, format('available %s + reserved %s <> stocked %s', available, reserved, stocked) AS detail
-            FROM inventory.products WHERE available + reserved <> stocked`,
+    find: inModule(
+      'inventory',
+      `SELECT id AS subject, format('available %s + reserved %s <> stocked %s', available, reserved, stocked) AS detail
+         FROM inventory.products WHERE available + reserved <> stocked`,
+    ),
   },
   {
     invariant: 'RESERVED_NOT_HELD',
     rule: "a product's reserved units are exactly those of its live reservations",
-    sql: `SELECT p.id AS subject, format('reserved %s, held by reservations %s', p.reserved, coalesce(h.held, 0)) AS detail
-            FROM inventory.products p
-            LEFT JOIN (SELECT l->>'productId' AS product_id, sum((l->>'quantity')::int) AS held
-                         FROM inventory.reservations r, jsonb_array_elements(r.lines) l
-                        WHERE r.status = 'RESERVED' GROUP BY 1) h ON h.product_id = p.id
-           WHERE p.reserved <> coalesce(h.held, 0)`,
+    find: inModule(
+      'inventory',
+      `SELECT p.id AS subject, format('reserved %s, held by reservations %s', p.reserved, coalesce(h.held, 0)) AS detail
+         FROM inventory.products p
+         LEFT JOIN (SELECT l->>'productId' AS product_id, sum((l->>'quantity')::int) AS held
+                      FROM inventory.reservations r, jsonb_array_elements(r.lines) l
+                     WHERE r.status = 'RESERVED' GROUP BY 1) h ON h.product_id = p.id
+        WHERE p.reserved <> coalesce(h.held, 0)`,
+    ),
   },
   {
     invariant: 'CANCELLED_ORDER_HOLDS_STOCK',
     rule: 'a cancelled order holds no stock',
-    sql: `SELECT o.id::text AS subject, 'reservation still RESERVED' AS detail
-            FROM orders.orders o JOIN inventory.reservations r ON r.order_id = o.id::text
-           WHERE o.status = 'CANCELLED' AND r.status = 'RESERVED'`,
+    find: async (dbs) => {
+      const held = await rows<{ order_id: string }>(dbs.inventory, `SELECT order_id FROM inventory.reservations WHERE status = 'RESERVED'`);
+      const cancelled = await lookup(dbs.order, `SELECT id::text AS key, id::text AS value FROM orders.orders WHERE status = 'CANCELLED' AND id::text = ANY($1::text[])`, held.map((r) => r.order_id));
+      return held.filter((r) => cancelled.has(r.order_id)).map((r) => ({ subject: r.order_id, detail: 'reservation still RESERVED' }));
+    },
   },
   {
     invariant: 'CONFIRMED_NOT_PAID_ONCE',
     rule: 'a confirmed order has exactly one captured, unrefunded payment of its total',
-    sql: `SELECT o.id::text AS subject, format('%s captured payment(s) of %s', count(p.id), o.total_amount) AS detail
-            FROM orders.orders o
-            LEFT JOIN payment.payments p ON p.order_id = o.id::text AND p.status = 'CAPTURED' AND p.amount = o.total_amount
-           WHERE o.status = 'CONFIRMED' GROUP BY o.id HAVING count(p.id) <> 1`,
+    find: async (dbs) => {
+      const confirmed = await rows<{ id: string; total: string }>(dbs.order, `SELECT id::text, total_amount::text AS total FROM orders.orders WHERE status = 'CONFIRMED'`);
+      const captured = await rows<{ order_id: string; amount: string }>(
+        dbs.payment,
+        `SELECT order_id, amount::text FROM payment.payments WHERE status = 'CAPTURED' AND order_id = ANY($1::text[])`,
+        [confirmed.map((o) => o.id)],
+      );
+      const amounts = new Map<string, string[]>();
+      for (const p of captured) amounts.set(p.order_id, [...(amounts.get(p.order_id) ?? []), p.amount]);
+      return confirmed.flatMap((o) => {
+        // Both sides are numeric(14,2), so equal amounts print alike.
+        const paid = (amounts.get(o.id) ?? []).filter((amount) => amount === o.total).length;
+        return paid === 1 ? [] : [{ subject: o.id, detail: `${paid} captured payment(s) of ${o.total}` }];
+      });
+    },
   },
   {
     invariant: 'CANCELLED_ORDER_CHARGED',
     rule: 'a cancelled order has no captured payment (refunded or declined only)',
-    sql: `SELECT o.id::text AS subject, 'payment ' || p.id || ' is CAPTURED' AS detail
-            FROM orders.orders o JOIN payment.payments p ON p.order_id = o.id::text
-           WHERE o.status = 'CANCELLED' AND p.status = 'CAPTURED'`,
+    find: async (dbs) => {
+      const captured = await rows<{ id: string; order_id: string }>(dbs.payment, `SELECT id::text, order_id FROM payment.payments WHERE status = 'CAPTURED'`);
+      const cancelled = await lookup(dbs.order, `SELECT id::text AS key, id::text AS value FROM orders.orders WHERE status = 'CANCELLED' AND id::text = ANY($1::text[])`, captured.map((p) => p.order_id));
+      return captured.filter((p) => cancelled.has(p.order_id)).map((p) => ({ subject: p.order_id, detail: `payment ${p.id} is CAPTURED` }));
+    },
   },
   {
     invariant: 'OUTBOX_OVERDUE',
     rule: 'no message waits for delivery longer than its due time plus the slack',
-    sql: `SELECT id::text AS subject, format('%s to %s due %s, %s attempts', type, consumer, available_at, attempts) AS detail
-            FROM messaging.outbox
-           WHERE processed_at IS NULL AND dead_at IS NULL AND available_at < now() - $1 * interval '1 millisecond'`,
+    find: inEveryDatabase(
+      `SELECT id::text AS subject, format('%s to %s due %s, %s attempts', type, consumer, available_at, attempts) AS detail
+         FROM messaging.outbox
+        WHERE processed_at IS NULL AND dead_at IS NULL AND available_at < now() - $1 * interval '1 millisecond'`,
+    ),
   },
   {
     invariant: 'DEAD_LETTER',
     rule: 'no message was given up on (re-drive it through the dead-letter API once fixed)',
-    sql: `SELECT id::text AS subject, format('%s to %s: %s', type, consumer, last_error) AS detail
-            FROM messaging.outbox WHERE dead_at IS NOT NULL AND processed_at IS NULL`,
+    find: inEveryDatabase(
+      `SELECT id::text AS subject, format('%s to %s: %s', type, consumer, last_error) AS detail
+         FROM messaging.outbox WHERE dead_at IS NOT NULL AND processed_at IS NULL`,
+    ),
   },
 ];
 
-/** Runs every check; `slackMs` is how late a timer or a due message may be before it counts as stuck. */
-export async function checkConsistency(db: pg.Pool | pg.Client, slackMs = 30_000): Promise<Violation[]> {
+/** `key → value` of the rows `sql` finds for the keys in `$1` (an array). */
+async function lookup(db: Queryable, sql: string, keys: string[]): Promise<Map<string, string>> {
+  if (keys.length === 0) return new Map();
+  return new Map((await rows<{ key: string; value: string }>(db, sql, [keys])).map((r) => [r.key, r.value]));
+}
+
+const everyModuleOn = (db: Queryable): ModuleDatabases => ({ order: db, saga: db, inventory: db, payment: db });
+
+/**
+ * Runs every check on each module's database, or on one database that holds every module;
+ * `slackMs` is how late a timer or a due message may be before it counts as stuck.
+ */
+export async function checkConsistency(databases: ModuleDatabases | Queryable, slackMs = 30_000): Promise<Violation[]> {
+  const dbs: ModuleDatabases = 'query' in databases ? everyModuleOn(databases) : databases;
   const violations: Violation[] = [];
   for (const check of CHECKS) {
-    const usesSlack = check.sql.includes('$1');
-    const { rows } = await db.query<{ subject: string; detail: string }>(check.sql, usesSlack ? [slackMs] : []);
-    violations.push(...rows.map((r) => ({ invariant: check.invariant, subject: r.subject, detail: r.detail })));
+    violations.push(...(await check.find(dbs, slackMs)).map((f) => ({ invariant: check.invariant, ...f })));
   }
   return violations;
 }

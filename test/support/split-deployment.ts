@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { freePort } from '../../src/database/embedded-postgres.mjs';
 import { AppProcess } from './app-process.js';
-import { createTestDatabase } from './test-database.js';
+import { createEmptyDatabase } from './test-database.js';
 
 export type Participant = 'inventory' | 'payment';
 export type SplitTransport = 'grpc' | 'rabbitmq';
@@ -27,9 +27,9 @@ export class SplitDeployment {
     private readonly participantEnv: Record<string, string>,
   ) {}
 
-  /** Starts the three processes on three fresh databases; `env` adds to the front's settings. */
+  /** Starts the three processes on three empty databases, each migrated by its process for what it hosts. */
   static async start(transport: SplitTransport, options: { front?: Record<string, string>; participants?: Record<string, string> } = {}): Promise<SplitDeployment> {
-    const urls = { front: await createTestDatabase(), inventory: await createTestDatabase(), payment: await createTestDatabase() };
+    const urls = { front: await createEmptyDatabase(), inventory: await createEmptyDatabase(), payment: await createEmptyDatabase() };
     const dbs = {
       front: new pg.Pool({ connectionString: urls.front, max: 2 }),
       inventory: new pg.Pool({ connectionString: urls.inventory, max: 2 }),

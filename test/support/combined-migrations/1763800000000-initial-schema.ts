@@ -1,6 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Schemas per module, the messaging tables, and the trigger that wakes the relay. */
+/**
+ * The initial schema as builds before per-module migrations made it: every module's schema in one
+ * migration. Kept (unchanged, name included) to make databases like the ones it made and test that
+ * they are adopted (see `migrations/combined-schema.ts`).
+ */
 export class InitialSchema1763800000000 implements MigrationInterface {
   name = 'InitialSchema1763800000000';
 

@@ -1,0 +1,24 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { HttpStatus } from '@nestjs/common';
+import { errorStatuses } from '../errors/module-error.js';
+import type { ModuleManifest } from '../module-manifest.js';
+import { SagaInstance } from './engine/saga-instance.entity.js';
+import { SagaStepRecord } from './engine/saga-step.entity.js';
+import { SagaSchema1763800000000 } from './migrations/1763800000000-saga-schema.js';
+import { PoisonedSagas1764900000000 } from './migrations/1764900000000-poisoned-sagas.js';
+import { SagaError } from './saga.errors.js';
+import { SagaModule } from './saga.module.js';
+
+/** Sagas: their state, timers and history, and the API (and dashboard) to watch and retry them. */
+export const sagaManifest = {
+  name: 'saga',
+  module: SagaModule,
+  entities: [SagaInstance, SagaStepRecord],
+  migrations: [SagaSchema1763800000000, PoisonedSagas1764900000000],
+  grpc: { protoFile: 'saga.proto', package: 'saga.v1' },
+  errors: errorStatuses(SagaError, {
+    SAGA_NOT_FOUND: { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND },
+    SAGA_NOT_FAILED: { http: HttpStatus.CONFLICT, grpc: GrpcStatus.FAILED_PRECONDITION },
+    INVALID_CURSOR: { http: HttpStatus.BAD_REQUEST, grpc: GrpcStatus.INVALID_ARGUMENT },
+  }),
+} satisfies ModuleManifest;
