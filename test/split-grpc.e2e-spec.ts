@@ -58,10 +58,12 @@ describe('inventory and payment in processes of their own, reached over gRPC', (
     await waitFor('every saga to be compensated', async () => ((await sagaStatuses(split!)).COMPENSATED === 5 ? true : undefined), 30_000);
     const { rows: orders } = await split.dbs.front.query(`SELECT status, failure_reason FROM orders.orders WHERE id = ANY($1)`, [placed.map((p) => p.id)]);
     expect(orders).toEqual(Array(5).fill({ status: 'CANCELLED', failure_reason: 'PROCESS_PAYMENT_FAILED' }));
-    // Stock reserved over gRPC was released over gRPC; nothing was ever charged.
+    // Stock reserved over gRPC was released over gRPC; nothing was charged, and the refund left a
+    // tombstone (a declined payment of 0) so that a late charge is refused.
     const { rows: held } = await split.dbs.inventory.query(`SELECT status, count(*)::int AS n FROM inventory.reservations GROUP BY 1`);
     expect(held).toEqual([{ status: 'RELEASED', n: 5 }]);
-    expect((await split.dbs.payment.query('SELECT count(*)::int AS n FROM payment.payments')).rows[0].n).toBe(0);
+    const { rows: payments } = await split.dbs.payment.query(`SELECT status, amount::text, count(*)::int AS n FROM payment.payments GROUP BY 1, 2`);
+    expect(payments).toEqual([{ status: 'DECLINED', amount: '0.00', n: 5 }]);
     await expectSplitConsistent(split);
   }, 90_000);
 });
