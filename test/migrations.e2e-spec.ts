@@ -101,6 +101,7 @@ describe('migrations', () => {
     expect(migrateCli(url, 'status').code).toBe(1);
 
     expect(migrateCli(url, 'up').code).toBe(0);
-    await waitFor('the app to be ready', async () => ((await ready()).status === 200 ? true : undefined), 20_000);
+    // A probe that fails (a kept-alive connection the server closed meanwhile) is simply not ready yet.
+    await waitFor('the app to be ready', async () => ((await ready().catch(() => undefined))?.status === 200 ? true : undefined), 20_000);
   });
 });

@@ -47,15 +47,15 @@ describe('npm run verify across the databases of the modules', () => {
       INSERT INTO orders.orders (id, customer_id, status, total_amount, saga_id) VALUES
         ('${CONFIRMED}', 'c1', 'CONFIRMED', 39.98, '${SAGA_CONFIRMED}'),
         ('${CANCELLED}', 'c1', 'CANCELLED', 600.00, '${SAGA_CANCELLED}');
-      INSERT INTO messaging.outbox (message_id, consumer, type, payload, meta, processed_at)
-        VALUES (gen_random_uuid(), 'saga', 'payment.PaymentProcessed', '{}', '{}', now())`);
+      INSERT INTO messaging.outbox (message_id, consumer, destination, type, payload, meta, processed_at)
+        VALUES (gen_random_uuid(), 'saga', 'saga', 'payment.PaymentProcessed', '{}', '{}', now())`);
     inventory = await moduleDatabase(['inventory'], `
       INSERT INTO inventory.products (id, name, price, available, reserved, stocked) VALUES ('beans', 'beans', 19.99, 8, 2, 10);
       INSERT INTO inventory.reservations (order_id, id, status, lines) VALUES
         ('${CONFIRMED}', gen_random_uuid(), 'RESERVED', '[{"productId": "beans", "quantity": 2}]'),
         ('${CANCELLED}', gen_random_uuid(), 'RELEASED', '[{"productId": "beans", "quantity": 30}]');
-      INSERT INTO messaging.outbox (message_id, consumer, type, payload, meta, processed_at)
-        VALUES (gen_random_uuid(), 'saga', 'inventory.InventoryReserved', '{}', '{}', now())`);
+      INSERT INTO messaging.outbox (message_id, consumer, destination, type, payload, meta, processed_at)
+        VALUES (gen_random_uuid(), 'saga', 'saga', 'inventory.InventoryReserved', '{}', '{}', now())`);
     payment = await moduleDatabase(['payment'], `
       INSERT INTO payment.payments (id, order_id, customer_id, amount, status) VALUES
         (gen_random_uuid(), '${CONFIRMED}', 'c1', 39.98, 'CAPTURED'),
