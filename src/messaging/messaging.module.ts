@@ -8,14 +8,15 @@ import { IntegrationPublisher } from './integration-publisher.js';
 import { MessageConsumers } from './message-consumers.js';
 import { Outbox } from './outbox.js';
 import { Participant } from './participant.js';
+import { RabbitMqConnection } from './rabbitmq/rabbitmq-connection.js';
 import { Relay } from './relay.js';
 
-/** Business-free plumbing every module uses: outbox, inbox, relay, the consumer registry, fault injection, and the publisher of integration events. */
+/** Business-free plumbing every module uses: outbox, inbox, relay, the consumer registry, fault injection, the publisher of integration events, and the one RabbitMQ connection of the process. */
 @Global()
 @Module({
   imports: [CqrsModule],
   controllers: [DeadLettersController],
-  providers: [Outbox, Inbox, Delivery, Relay, MessageConsumers, FaultInjector, Participant, IntegrationPublisher],
-  exports: [CqrsModule, Outbox, Inbox, Relay, MessageConsumers, FaultInjector, Participant],
+  providers: [Outbox, Inbox, Delivery, Relay, MessageConsumers, FaultInjector, Participant, IntegrationPublisher, RabbitMqConnection],
+  exports: [CqrsModule, Outbox, Inbox, Relay, MessageConsumers, FaultInjector, Participant, RabbitMqConnection],
 })
 export class MessagingModule {}
