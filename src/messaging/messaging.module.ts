@@ -8,15 +8,16 @@ import { IntegrationPublisher } from './integration-publisher.js';
 import { MessageConsumers } from './message-consumers.js';
 import { Outbox } from './outbox.js';
 import { Participant } from './participant.js';
+import { ModuleQueues } from './rabbitmq/module-queues.js';
 import { RabbitMqConnection } from './rabbitmq/rabbitmq-connection.js';
 import { Relay } from './relay.js';
 
-/** Business-free plumbing every module uses: outbox, inbox, relay, the consumer registry, fault injection, the publisher of integration events, and the one RabbitMQ connection of the process. */
+/** Business-free plumbing every module uses: outbox, inbox, relay, the consumer registry, fault injection, the publisher of integration events, and the RabbitMQ connection and module queues. */
 @Global()
 @Module({
   imports: [CqrsModule],
   controllers: [DeadLettersController],
-  providers: [Outbox, Inbox, Delivery, Relay, MessageConsumers, FaultInjector, Participant, IntegrationPublisher, RabbitMqConnection],
-  exports: [CqrsModule, Outbox, Inbox, Relay, MessageConsumers, FaultInjector, Participant, RabbitMqConnection],
+  providers: [Outbox, Inbox, Delivery, Relay, MessageConsumers, FaultInjector, Participant, IntegrationPublisher, RabbitMqConnection, ModuleQueues],
+  exports: [CqrsModule, Outbox, Inbox, Relay, MessageConsumers, FaultInjector, Participant, RabbitMqConnection, ModuleQueues],
 })
 export class MessagingModule {}
