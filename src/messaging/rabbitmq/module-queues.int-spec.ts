@@ -130,6 +130,20 @@ describe('module queues on RabbitMQ', () => {
     expect(await stats(module)).toMatchObject({ messageCount: 0 });
   });
 
+  it('rejects a send to a queue declared elsewhere with other arguments, and goes on sending to the others', async () => {
+    const queues = open();
+    const odd = aModule();
+    await broker.assertQueue(queueOf(odd), { durable: true, arguments: { 'x-max-length': 10 } });
+    const module = aModule();
+    await queues.send(module, aMessage(1));
+
+    await expect(queues.send(odd, aMessage(2))).rejects.toThrow(/PRECONDITION.FAILED/);
+    const next = aMessage(3);
+    await queues.send(module, next); // on a new connection: the broker closed the channel, and amqplib the connection
+    expect(await stats(odd)).toMatchObject({ messageCount: 0 });
+    expect(await stats(module)).toMatchObject({ messageCount: 2 });
+  });
+
   it('puts a batch that accept refused back in the queue, and acks it once accept succeeds', async () => {
     const sender = open();
     const receiver = open();

@@ -61,11 +61,7 @@ export class ModuleQueues implements BeforeApplicationShutdown {
   async send(module: string, message: ModuleMessage): Promise<void> {
     const queue = this.queueOf(module);
     const channel = this.senderChannel();
-    if (!this.declared.has(queue)) {
-      this.known.add(queue);
-      await within(this.options.publishTimeoutMs, channel.assertQueue(queue, { durable: true }), `declaring queue ${queue}`);
-      this.declared.add(queue);
-    }
+    if (!this.declared.has(queue)) await this.declare(channel, queue);
     const { content, options } = encodeModuleMessage(message);
     const { messageId } = message.meta;
     const deadline = Date.now() + this.options.publishTimeoutMs;
@@ -112,6 +108,17 @@ export class ModuleQueues implements BeforeApplicationShutdown {
     return this.sender;
   }
 
+  private async declare(channel: ChannelWrapper, queue: string): Promise<void> {
+    this.known.add(queue);
+    try {
+      await within(this.options.publishTimeoutMs, channel.assertQueue(queue, { durable: true }), `declaring queue ${queue}`);
+      this.declared.add(queue);
+    } catch (error) {
+      this.known.delete(queue); // e.g. declared by someone else with other arguments: the next send tries again
+      throw error;
+    }
+  }
+
   private async setUpSender(channel: ConfirmChannel): Promise<void> {
     this.declared.clear();
     channel.on('return', (returned: AmqpMessage) => {
@@ -119,8 +126,13 @@ export class ModuleQueues implements BeforeApplicationShutdown {
       this.declared.delete(returned.fields.routingKey);
       if (returned.properties.messageId) this.returned.add(returned.properties.messageId);
     });
+    // A queue that cannot be declared closes the channel, and amqplib the connection with it; it is
+    // forgotten, so the reconnection does not fail the same way: the next send to it declares it again.
     for (const queue of this.known) {
-      await channel.assertQueue(queue, { durable: true });
+      await channel.assertQueue(queue, { durable: true }).catch((error: unknown) => {
+        this.known.delete(queue);
+        throw error;
+      });
       this.declared.add(queue);
     }
   }
