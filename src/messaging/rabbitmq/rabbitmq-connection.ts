@@ -29,6 +29,11 @@ export class RabbitMqConnection implements OnApplicationShutdown {
     return this.config.rabbitmq.url !== '';
   }
 
+  /** How the broker lists this process's connection (its management UI, `rabbitmqctl list_connections client_properties`). */
+  get name(): string {
+    return `nest-saga-orchestrator (${this.config.modules.join(', ')}) pid ${process.pid}`;
+  }
+
   /** A channel on the shared connection (connecting first if needed); closed at shutdown. */
   channel(options: CreateChannelOpts): ChannelWrapper {
     const channel = this.connection().createChannel(options);
@@ -47,7 +52,11 @@ export class RabbitMqConnection implements OnApplicationShutdown {
   private connection(): AmqpConnectionManager {
     if (this.manager) return this.manager;
     if (!this.configured) throw new Error('RabbitMQ is not configured: set RABBITMQ_URL');
-    this.manager = amqp.connect([this.config.rabbitmq.url], { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1 });
+    this.manager = amqp.connect([this.config.rabbitmq.url], {
+      heartbeatIntervalInSeconds: 5,
+      reconnectTimeInSeconds: 1,
+      connectionOptions: { clientProperties: { connection_name: this.name } },
+    });
     this.manager.on('disconnect', ({ err }) => this.logger.warn(`RabbitMQ connection lost: ${err?.message ?? 'closed'}`));
     return this.manager;
   }
