@@ -59,12 +59,12 @@ export class ModuleQueues implements BeforeApplicationShutdown {
    * `publishTimeoutMs`, refuses it, or returns it unroutable (the next send declares the queue again).
    */
   async send(module: string, message: ModuleMessage): Promise<void> {
+    const deadline = Date.now() + this.options.publishTimeoutMs;
     const queue = this.queueOf(module);
     const channel = this.senderChannel();
-    if (!this.declared.has(queue)) await this.declare(channel, queue);
+    if (!this.declared.has(queue)) await this.declare(channel, queue, deadline);
     const { content, options } = encodeModuleMessage(message);
     const { messageId } = message.meta;
-    const deadline = Date.now() + this.options.publishTimeoutMs;
     for (;;) {
       try {
         await channel.publish('', queue, content, { ...options, timeout: Math.max(deadline - Date.now(), 1) });
@@ -108,10 +108,10 @@ export class ModuleQueues implements BeforeApplicationShutdown {
     return this.sender;
   }
 
-  private async declare(channel: ChannelWrapper, queue: string): Promise<void> {
+  private async declare(channel: ChannelWrapper, queue: string, deadline: number): Promise<void> {
     this.known.add(queue);
     try {
-      await within(this.options.publishTimeoutMs, channel.assertQueue(queue, { durable: true }), `declaring queue ${queue}`);
+      await within(deadline - Date.now(), channel.assertQueue(queue, { durable: true }), `declaring queue ${queue}`);
       this.declared.add(queue);
     } catch (error) {
       this.known.delete(queue); // e.g. declared by someone else with other arguments: the next send tries again
