@@ -219,6 +219,29 @@ describe('module queues on RabbitMQ', () => {
     expect(await stats(module)).toMatchObject({ messageCount: 0, consumerCount: 0 });
   });
 
+  it('consumes a queue again when it was deleted under its consumer', async () => {
+    const sender = open();
+    const receiver = open();
+    const module = aModule();
+    const accepted: ModuleMessage[] = [];
+    await receiver.consume([module], async (batch) => void accepted.push(...batch));
+    await broker.deleteQueue(queueOf(module));
+
+    // checkQueue of a missing queue closes its channel: each look on a channel of its own.
+    const consumers = async () => {
+      const channel = await inspector.createChannel();
+      channel.on('error', () => undefined);
+      const found = await channel.checkQueue(queueOf(module)).catch(() => undefined);
+      if (found) await channel.close();
+      return found?.consumerCount;
+    };
+    await waitFor('the queue declared and consumed again', async () => ((await consumers()) === 1 ? true : undefined));
+    const message = aMessage();
+    await sender.send(module, message);
+    await waitFor('the message accepted', async () => (accepted.length > 0 ? true : undefined));
+    expect(accepted).toEqual([message]);
+  });
+
   it('stops by cancelling its consumers, then waits for the batch being accepted and acks it', async () => {
     const sender = open();
     const receiver = open();
