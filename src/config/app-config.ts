@@ -110,7 +110,12 @@ export interface AppConfig {
     idempotencyKeyMs: number;
   };
   /** Integration events (`OrderCreated`, …) go to a topic exchange of this broker; none when `url` is empty. */
-  rabbitmq: { url: string; exchange: string };
+  rabbitmq: {
+    url: string;
+    exchange: string;
+    /** A module's queue of commands and replies is `<queuePrefix>.<module>` (`RABBITMQ_QUEUE_PREFIX`). */
+    queuePrefix: string;
+  };
   /** Off by default: technical failures and latency injected into participants, for tests and demos. */
   faults: {
     inventoryFailureRate: number;
@@ -200,6 +205,7 @@ export function loadConfig(raw: Env = process.env): AppConfig {
     rabbitmq: {
       url: env.string('RABBITMQ_URL', '', /^amqps?:\/\/\S+$/, 'an amqp:// or amqps:// URL', { secret: true }),
       exchange: env.string('RABBITMQ_EXCHANGE', 'saga.events', /^[A-Za-z0-9_.:-]{1,200}$/, 'an exchange name (letters, digits, "_", ".", ":", "-")'),
+      queuePrefix: env.string('RABBITMQ_QUEUE_PREFIX', 'saga.modules', /^[A-Za-z0-9_.:-]{1,200}$/, 'a queue name prefix (letters, digits, "_", ".", ":", "-")'),
     },
     faults: {
       inventoryFailureRate: env.rate('INVENTORY_FAILURE_RATE'),

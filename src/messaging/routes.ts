@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { APP_CONFIG, type AppConfig, MODULE_NAMES, type ModuleName } from '../config/app-config.js';
 import { GrpcTransport } from './grpc-transport.js';
 import { COMMAND_BUS_CONSUMER } from './message-consumers.js';
+import { RabbitTransport } from './rabbit-transport.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -27,6 +28,7 @@ export class Routes implements OnApplicationBootstrap {
 
   constructor(
     private readonly grpc: GrpcTransport,
+    private readonly rabbit: RabbitTransport,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.unreachable = MODULE_NAMES.filter((m) => !config.modules.includes(m) && !config.routes[m]);
@@ -44,7 +46,7 @@ export class Routes implements OnApplicationBootstrap {
    */
   transportOf(destination: string): 'local' | Transport | undefined {
     const route = this.config.routes[destination as ModuleName];
-    if (route?.transport === 'grpc') return this.grpc;
+    if (route) return route.transport === 'grpc' ? this.grpc : this.rabbit;
     return this.unreachable.includes(destination) ? undefined : 'local';
   }
 

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import amqplib from 'amqplib';
 import pg from 'pg';
 import { freePort } from '../../src/database/embedded-postgres.mjs';
 import { AppProcess } from './app-process.js';
+import { MODULE_NAMES } from '../../src/config/app-config.js';
+import { ensureRabbitMq, RABBITMQ_URL } from './rabbitmq.js';
 import { createEmptyDatabase } from './test-database.js';
 
 export type Participant = 'inventory' | 'payment';
@@ -36,12 +39,16 @@ export class SplitDeployment {
       payment: new pg.Pool({ connectionString: urls.payment, max: 2 }),
     };
     const serviceKey = randomBytes(24).toString('hex');
+    // Over RabbitMQ: the three share the broker, with queues of their own for this deployment.
+    const broker: Record<string, string> = transport === 'rabbitmq' ? { RABBITMQ_URL, RABBITMQ_QUEUE_PREFIX: `test.split.${randomBytes(4).toString('hex')}` } : {};
+    if (transport === 'rabbitmq') await ensureRabbitMq();
     const split = new SplitDeployment(
       transport,
       urls,
       dbs,
-      { ...QUICK, SERVICE_KEY: serviceKey, ...options.front },
-      { ...QUICK, API_KEYS: `front:service:${serviceKey}`, ...options.participants },
+      { ...QUICK, ...broker, SERVICE_KEY: serviceKey, ...options.front },
+      // Over RabbitMQ a participant answers through its outbox to the saga's queue.
+      { ...QUICK, ...broker, ...(transport === 'rabbitmq' && { SAGA_TRANSPORT: 'rabbitmq' }), API_KEYS: `front:service:${serviceKey}`, ...options.participants },
     );
     for (const participant of ['inventory', 'payment'] as const) split.grpcPorts.set(participant, await freePort());
     try {
@@ -81,10 +88,19 @@ export class SplitDeployment {
   async stop(): Promise<void> {
     await Promise.all([...this.processes.keys()].map((which) => this.kill(which)));
     await Promise.all(Object.values(this.dbs).map((db) => db.end()));
+    if (this.transport === 'rabbitmq') await deleteQueues(this.frontEnv.RABBITMQ_QUEUE_PREFIX);
   }
 
   private routesTo(participant: Participant): Record<string, string> {
     const NAME = participant.toUpperCase();
     return this.transport === 'grpc' ? { [`${NAME}_GRPC_URL`]: `127.0.0.1:${this.grpcPorts.get(participant)}` } : { [`${NAME}_TRANSPORT`]: 'rabbitmq' };
   }
+}
+
+/** The durable queues a deployment's modules used: gone with it. */
+async function deleteQueues(prefix: string): Promise<void> {
+  const connection = await amqplib.connect(RABBITMQ_URL);
+  const channel = await connection.createChannel();
+  for (const module of MODULE_NAMES) await channel.deleteQueue(`${prefix}.${module}`);
+  await connection.close();
 }

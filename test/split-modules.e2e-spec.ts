@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { OrderLoad } from './support/order-load.js';
 import { expectSplitConsistent, sagaStatuses } from './support/split-checks.js';
-import { SplitDeployment } from './support/split-deployment.js';
+import { SplitDeployment, type SplitTransport } from './support/split-deployment.js';
 import { waitFor } from './support/wait-for.js';
 
 const ORDERS = 300;
@@ -15,7 +15,7 @@ const stock = (split: SplitDeployment) =>
   split.dbs.inventory.query(`INSERT INTO inventory.products (id, name, price, available, stocked)
     VALUES ('split_beans', 'beans', 5.00, 10000, 10000), ('split_grinder', 'grinder', 600.00, 1000, 1000)`);
 
-describe('inventory and payment in processes of their own, reached over gRPC', () => {
+describe.each<SplitTransport>(['grpc', 'rabbitmq'])('inventory and payment in processes and databases of their own, reached over %s', (transport) => {
   let split: SplitDeployment | undefined;
   afterEach(async () => {
     await split?.stop();
@@ -24,7 +24,7 @@ describe('inventory and payment in processes of their own, reached over gRPC', (
 
   it('300 orders with kill -9 of the payment process in the middle: after its restart every saga finishes, nothing applied twice, each database consistent', async () => {
     // Retries outlast the restart: every order ends as its business rules say, none for want of payment.
-    split = await SplitDeployment.start('grpc', { front: { SAGA_RETRY_ATTEMPTS: '30', SAGA_MAX_RETRY_DELAY_MS: '1000' } });
+    split = await SplitDeployment.start(transport, { front: { SAGA_RETRY_ATTEMPTS: '30', SAGA_MAX_RETRY_DELAY_MS: '1000' } });
     await stock(split);
     const load = new OrderLoad(() => [split!.front.url], ORDERS, 8, body, 'split-grpc');
     await waitFor('a third of the orders', async () => (load.placed.length >= ORDERS / 3 ? true : undefined));
@@ -37,13 +37,17 @@ describe('inventory and payment in processes of their own, reached over gRPC', (
     }, 90_000);
     expect(await sagaStatuses(split)).toEqual({ COMPLETED: ORDERS - ORDERS / 10, COMPENSATED: ORDERS / 10 });
     await expectSplitConsistent(split);
-    // The participants were called over gRPC: their inboxes hold the calls, their outboxes nothing.
-    const { rows } = await split.dbs.payment.query(`SELECT count(*)::int AS n FROM messaging.inbox WHERE message_id LIKE 'grpc:%'`);
-    expect(rows[0].n).toBeGreaterThanOrEqual(ORDERS);
+    // Over gRPC the participants' inboxes hold the calls (by idempotency key); over RabbitMQ the
+    // commands themselves, and the participants answered through their outboxes.
+    const { rows } = await split.dbs.payment.query(`SELECT count(*) FILTER (WHERE message_id LIKE 'grpc:%')::int AS calls, count(*)::int AS applied FROM messaging.inbox`);
+    expect(rows[0].applied).toBeGreaterThanOrEqual(ORDERS);
+    expect(rows[0].calls).toBe(transport === 'grpc' ? rows[0].applied : 0);
+    const { rows: answers } = await split.dbs.payment.query(`SELECT count(*)::int AS n FROM messaging.outbox WHERE destination = 'saga'`);
+    expect(answers[0].n > 0).toBe(transport === 'rabbitmq');
   }, 180_000);
 
   it('a participant down for longer than its step retries: the saga compensates as its policy says, its refund waiting for the participant to return', async () => {
-    split = await SplitDeployment.start('grpc', {
+    split = await SplitDeployment.start(transport, {
       front: { SAGA_RETRY_ATTEMPTS: '2', SAGA_RETRY_DELAY_MS: '50', SAGA_COMPENSATION_ATTEMPTS: '100', SAGA_MAX_RETRY_DELAY_MS: '300', MODULE_CALL_TIMEOUT_MS: '500' },
     });
     await stock(split);
@@ -57,13 +61,20 @@ describe('inventory and payment in processes of their own, reached over gRPC', (
     await split.startProcess('payment');
     await waitFor('every saga to be compensated', async () => ((await sagaStatuses(split!)).COMPENSATED === 5 ? true : undefined), 30_000);
     const { rows: orders } = await split.dbs.front.query(`SELECT status, failure_reason FROM orders.orders WHERE id = ANY($1)`, [placed.map((p) => p.id)]);
-    expect(orders).toEqual(Array(5).fill({ status: 'CANCELLED', failure_reason: 'PROCESS_PAYMENT_FAILED' }));
-    // Stock reserved over gRPC was released over gRPC; nothing was charged, and the refund left a
-    // tombstone (a declined payment of 0) so that a late charge is refused.
+    // A refused call fails the step at once; a command waiting in the queue of a stopped process times out.
+    const reason = transport === 'grpc' ? 'PROCESS_PAYMENT_FAILED' : 'PROCESS_PAYMENT_TIMED_OUT';
+    expect(orders).toEqual(Array(5).fill({ status: 'CANCELLED', failure_reason: reason }));
+    // The stock was released and nothing stayed charged. Over gRPC nothing was charged at all: the
+    // refund left a tombstone (a declined payment of 0) so that a late charge is refused. Over
+    // RabbitMQ the charges waited in the payment queue with their refunds: each order's was
+    // refunded, or refused for its tombstone, whichever the payment process applied first.
     const { rows: held } = await split.dbs.inventory.query(`SELECT status, count(*)::int AS n FROM inventory.reservations GROUP BY 1`);
     expect(held).toEqual([{ status: 'RELEASED', n: 5 }]);
-    const { rows: payments } = await split.dbs.payment.query(`SELECT status, amount::text, count(*)::int AS n FROM payment.payments GROUP BY 1, 2`);
-    expect(payments).toEqual([{ status: 'DECLINED', amount: '0.00', n: 5 }]);
+    const { rows: payments } = await split.dbs.payment.query(`SELECT order_id, status, amount::text FROM payment.payments`);
+    expect(payments.map((p: { order_id: string }) => p.order_id).sort()).toEqual(placed.map((p) => p.id).sort());
+    const tombstone = { status: 'DECLINED', amount: '0.00' };
+    const allowed = transport === 'grpc' ? [tombstone] : [tombstone, { status: 'REFUNDED', amount: '5.00' }];
+    for (const { status, amount } of payments) expect(allowed).toContainEqual({ status, amount });
     await expectSplitConsistent(split);
   }, 90_000);
 });

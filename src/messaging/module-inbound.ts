@@ -1,0 +1,36 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { restoreMessage } from './message.js';
+import { Outbox } from './outbox.js';
+import { ModuleQueues } from './rabbitmq/module-queues.js';
+
+/**
+ * The receiving side: with RABBITMQ_URL set, a process consumes the queues of the modules it
+ * hosts and accepts each batch into its own outbox, in one transaction, acknowledged to the broker
+ * only after that commit. Its relay then delivers them as any local row (handed over at once, with
+ * its retries, failure reports and dead letters), and the consumer's inbox applies a message the
+ * broker delivered twice once. A message of a type this process does not know (an older instance
+ * in a rolling deploy) goes back to the queue for another.
+ */
+@Injectable()
+export class ModuleInbound implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ModuleInbound.name);
+
+  constructor(
+    private readonly queues: ModuleQueues,
+    private readonly db: DataSource,
+    private readonly outbox: Outbox,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.rabbitmq.url) return;
+    // Not awaited: a broker that is away must not hold the start; the consumers register once it is back.
+    this.queues
+      .consume(this.config.modules, (messages) =>
+        this.db.transaction((tx) => this.outbox.add(tx, messages.map(({ type, payload, meta }) => restoreMessage(type, payload, meta)))),
+      )
+      .catch((error: unknown) => this.logger.error(`cannot consume the queues of ${this.config.modules.join(', ')}: ${String(error)}`));
+  }
+}
