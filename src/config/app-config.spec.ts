@@ -119,4 +119,32 @@ describe('configuration', () => {
       expect(found.join()).not.toMatch(/3f9a0c|first-half|second-half/);
     });
   });
+
+  describe('modules and their routes', () => {
+    const KEY = 'a-service-key-of-some-length';
+    it('hosts every module by default, and reaches none elsewhere', () => {
+      expect(loadConfig({})).toMatchObject({ modules: ['order', 'saga', 'inventory', 'payment'], routes: {}, serviceKey: '' });
+    });
+
+    it('reaches the modules it does not host over gRPC (by URL) or RabbitMQ', () => {
+      const c = loadConfig({ MODULES: 'saga, order', INVENTORY_GRPC_URL: '127.0.0.1:50061', PAYMENT_TRANSPORT: 'rabbitmq', RABBITMQ_URL: 'amqp://localhost', SERVICE_KEY: KEY });
+      expect(c.modules).toEqual(['order', 'saga']);
+      expect(c.routes).toEqual({ inventory: { transport: 'grpc', url: '127.0.0.1:50061' }, payment: { transport: 'rabbitmq' } });
+      expect(loadConfig({ MODULES: 'inventory', SAGA_TRANSPORT: 'rabbitmq', RABBITMQ_URL: 'amqp://localhost' }).routes).toEqual({ saga: { transport: 'rabbitmq' } });
+    });
+
+    it.each([
+      [{ MODULES: 'order,shipping' }, 'MODULES must list modules among order, saga, inventory, payment, got "shipping"'],
+      [{ MODULES: 'order' }, 'MODULES: order needs saga in the same process (an order and its saga start in one transaction)'],
+      [{ INVENTORY_GRPC_URL: '127.0.0.1:50061', SERVICE_KEY: KEY }, 'INVENTORY_TRANSPORT and INVENTORY_GRPC_URL are for modules hosted elsewhere, and MODULES includes inventory'],
+      [{ MODULES: 'inventory', SAGA_GRPC_URL: '127.0.0.1:1' }, 'SAGA_TRANSPORT=grpc: saga is reached over RabbitMQ only (gRPC calls exist for inventory, payment)'],
+      [{ MODULES: 'order,saga', PAYMENT_TRANSPORT: 'grpc', SERVICE_KEY: KEY }, 'PAYMENT_TRANSPORT=grpc needs PAYMENT_GRPC_URL (host:port of the process hosting payment)'],
+      [{ MODULES: 'order,saga', PAYMENT_TRANSPORT: 'rabbitmq' }, 'PAYMENT_TRANSPORT=rabbitmq needs RABBITMQ_URL'],
+      [{ MODULES: 'order,saga', PAYMENT_TRANSPORT: 'kafka' }, 'PAYMENT_TRANSPORT must be one of grpc, rabbitmq, got "kafka"'],
+      [{ MODULES: 'order,saga', PAYMENT_GRPC_URL: 'payment' }, 'PAYMENT_GRPC_URL must be host:port, e.g. 127.0.0.1:50061, got "payment"'],
+      [{ MODULES: 'order,saga', PAYMENT_GRPC_URL: '127.0.0.1:50062' }, 'PAYMENT_GRPC_URL needs SERVICE_KEY: the key its process\'s API_KEYS gives the service role'],
+    ])('refuses %j', (env, problem) => {
+      expect(problems(env as Record<string, string>)).toContain(problem);
+    });
+  });
 });

@@ -236,7 +236,7 @@ function routes(env: EnvReader, hosted: ModuleName[]): AppConfig['routes'] {
   for (const module of MODULE_NAMES) {
     const NAME = module.toUpperCase();
     const url = env.string(`${NAME}_GRPC_URL`, '', /^[A-Za-z0-9.:[\]-]{1,260}:\d{1,5}$/, 'host:port, e.g. 127.0.0.1:50061');
-    const transport = env.oneOf(`${NAME}_TRANSPORT`, url ? 'grpc' : '', ['grpc', 'rabbitmq', '']);
+    const transport = env.raw(`${NAME}_TRANSPORT`) === undefined ? (url ? 'grpc' : undefined) : env.oneOf(`${NAME}_TRANSPORT`, 'grpc', ['grpc', 'rabbitmq']);
     if (!transport) continue;
     if (hosted.includes(module)) {
       env.check(false, `${NAME}_TRANSPORT and ${NAME}_GRPC_URL are for modules hosted elsewhere, and MODULES includes ${module}`);
