@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { OrderLoad } from './support/order-load.js';
 import { expectSplitConsistent, sagaStatuses } from './support/split-checks.js';
+import { RABBITMQ_URL } from './support/rabbitmq.js';
 import { SplitDeployment, type SplitTransport } from './support/split-deployment.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 import { waitFor } from './support/wait-for.js';
 
 const ORDERS = 300;
@@ -77,4 +79,38 @@ describe.each<SplitTransport>(['grpc', 'rabbitmq'])('inventory and payment in pr
     for (const { status, amount } of payments) expect(allowed).toContainEqual({ status, amount });
     await expectSplitConsistent(split);
   }, 90_000);
+});
+
+describe('the split deployment over RabbitMQ, with the broker connection cut', () => {
+  let split: SplitDeployment | undefined;
+  let proxy: TcpProxy | undefined;
+  afterEach(async () => {
+    await split?.stop();
+    await proxy?.stop();
+    split = proxy = undefined;
+  });
+
+  it("the front's connection to the broker cut in the middle of 150 orders: it recovers by itself, nothing lost or applied twice", async () => {
+    const broker = new URL(RABBITMQ_URL);
+    proxy = await new TcpProxy(broker.hostname, Number(broker.port || 5672)).start();
+    const viaProxy = new URL(RABBITMQ_URL);
+    viaProxy.port = String(proxy.port);
+    split = await SplitDeployment.start('rabbitmq', { front: { RABBITMQ_URL: viaProxy.toString(), SAGA_RETRY_ATTEMPTS: '30', SAGA_MAX_RETRY_DELAY_MS: '1000' } });
+    await stock(split);
+    const orders = 150;
+    const load = new OrderLoad(() => [split!.front.url], orders, 8, body, 'split-cut');
+    await waitFor('a third of the orders', async () => (load.placed.length >= orders / 3 ? true : undefined));
+    proxy.cut();
+    // Orders are still taken while the broker is out of reach: their commands wait in the outbox.
+    const placedAtCut = load.placed.length;
+    await waitFor('orders placed during the cut', async () => (load.placed.length >= placedAtCut + 20 ? true : undefined));
+    proxy.restore();
+    await load.done;
+    await waitFor('every saga to finish', async () => {
+      const s = await sagaStatuses(split!);
+      return s.COMPLETED + s.COMPENSATED === orders ? s : undefined;
+    }, 90_000);
+    expect(await sagaStatuses(split)).toEqual({ COMPLETED: orders - orders / 10, COMPENSATED: orders / 10 });
+    await expectSplitConsistent(split);
+  }, 180_000);
 });
