@@ -10,8 +10,9 @@ import { ModuleQueues } from './rabbitmq/module-queues.js';
  * hosts and accepts each batch into its own outbox, in one transaction, acknowledged to the broker
  * only after that commit. Its relay then delivers them as any local row (handed over at once, with
  * its retries, failure reports and dead letters), and the consumer's inbox applies a message the
- * broker delivered twice once. A message of a type this process does not know (an older instance
- * in a rolling deploy) goes back to the queue for another.
+ * broker delivered twice once. A batch that cannot be accepted goes back to the queue whole: a
+ * message of a type this process does not know (an older instance in a rolling deploy) holds up
+ * the ones behind it until an instance that knows it takes it.
  */
 @Injectable()
 export class ModuleInbound implements OnApplicationBootstrap {
