@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// `npm run bench`: the order saga three ways, one after the other, on one PostgreSQL server and
-// the same data: (1) the project through its HTTP API, (2) a straight-line `pg` baseline with one
-// outbox row per step, (3) a DBOS Transact workflow. Each at several concurrencies, with 10% of
-// orders declined and compensated. Reports sagas/s, latency from request to terminal state, and
-// commits and SQL statements per saga; ratios come from the same run. Every run must pass its
-// consistency check, or its figures are void.
+// `npm run bench`: the order saga several ways, one after the other, on one PostgreSQL server and
+// the same data: (1) the project in one process through its HTTP API, (2) the project split over
+// three processes and databases (order and saga, inventory, payment) talking over gRPC, (3) the
+// same over RabbitMQ, (4) a straight-line `pg` baseline with one outbox row per step, (5) a DBOS
+// Transact workflow. Each at several concurrencies, with 10% of orders declined and compensated.
+// Reports sagas/s, latency from request to terminal state, and commits and SQL statements per
+// saga; ratios come from the same run. Every run must pass its consistency check, or its figures
+// are void.
 //
-//   BENCH_ORDERS (5000)  BENCH_CONCURRENCY (1,16,64)  BENCH_IMPLS (project,baseline,dbos)
+//   BENCH_ORDERS (5000)  BENCH_CONCURRENCY (1,16,64)
+//   BENCH_IMPLS (project,split-grpc,split-rabbitmq,baseline,dbos; split-rabbitmq needs the broker
+//   at RABBITMQ_URL, else amqp://guest:guest@127.0.0.1:5672, and fails if it does not answer)
 //   BENCH_TOP_STATEMENTS=1 (the statements sent most)  BENCH_PROFILE_DIR (a CPU profile of the app)
 //   BENCH_STATS_WAIT_MS (10500: how long idle backends take to report their statistics)
 //   BENCH_SUSTAIN_S (60; 0 skips): then the project runs that long at c=16, sampling its memory (RSS)
@@ -20,13 +24,14 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { releaseSignalHandlers, startEmbeddedPostgres } from '../src/database/embedded-postgres.mjs';
 import { baselineSaga } from './impl/baseline.mjs';
-import { startProject } from './impl/project.mjs';
+import { projectRun, startProject } from './impl/project.mjs';
 import { BENCH_SCHEMA, checkBench } from './impl/schema.mjs';
+import { startSplit } from './impl/split.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 5000);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
-const IMPLS = (process.env.BENCH_IMPLS ?? 'project,baseline,dbos').split(',');
+const IMPLS = (process.env.BENCH_IMPLS ?? 'project,split-grpc,split-rabbitmq,baseline,dbos').split(',');
 const SUSTAIN_S = Number(process.env.BENCH_SUSTAIN_S ?? 60);
 const POOL = 16; // 64 connections were slower than 16 for every implementation here
 const OUT = process.env.BENCH_OUT ?? join(HERE, 'results');
@@ -146,61 +151,43 @@ function commOf(pid) {
   }
 }
 
-/** CPU time so far, in ms: the whole machine's busy time, `pid`'s, and every PostgreSQL process's. */
-function cpuMs(pid) {
+/** CPU time so far, in ms: the whole machine's busy time, `pids`' summed, and every PostgreSQL process's. */
+function cpuMs(pids) {
   const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = ticks;
   const postgres = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && commOf(p) === 'postgres');
   return {
     machine: (user + nice + system + irq + softirq + steal) * TICK_MS,
-    process: processCpuMs(pid),
+    process: pids.reduce((sum, p) => sum + processCpuMs(p), 0),
     database: postgres.reduce((sum, p) => sum + processCpuMs(p), 0),
   };
 }
 
 /**
- * Commits and top-level statements in `db` so far. A backend that stays connected and idle
- * reports its statistics within 10 s, so this waits that long first.
+ * Commits and top-level statements in the databases `dbs` so far, summed. A backend that stays
+ * connected and idle reports its statistics within 10 s, so this waits that long first.
  */
-async function dbStats(admin, db) {
+async function dbStats(admin, dbs) {
   await new Promise((r) => setTimeout(r, Number(process.env.BENCH_STATS_WAIT_MS ?? 10_500)));
   const { rows } = await admin.query(
-    `SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = $1)::bigint AS commits,
-            (SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1))::bigint AS statements`,
-    [db],
+    `SELECT (SELECT coalesce(sum(xact_commit), 0) FROM pg_stat_database WHERE datname = ANY($1))::bigint AS commits,
+            (SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid IN (SELECT oid FROM pg_database WHERE datname = ANY($1)))::bigint AS statements`,
+    [dbs],
   );
   return { commits: Number(rows[0].commits), statements: Number(rows[0].statements) };
 }
 
-/** Each implementation: set up on its own database, run one concurrency, check, tear down. */
+/**
+ * Each implementation: set up on its own database `url` (and any more it asks `database(suffix)`
+ * for), run one concurrency, check, tear down. `pids`: the processes whose CPU is the app's (this
+ * one when absent).
+ */
 const IMPLEMENTATIONS = {
   async project(url) {
-    const app = await startProject(url);
-    const db = pool(url, 2);
-    await db.query(`INSERT INTO inventory.products (id, name, price, available, stocked) VALUES
-      ('bench_beans', 'beans', 5.00, 10000000, 10000000), ('bench_grinder', 'grinder', 600.00, 10000000, 10000000)
-      ON CONFLICT (id) DO NOTHING`);
-    const { checkConsistency } = await import('../dist/src/verify/consistency-check.js');
-    return {
-      saga: (order) => app.saga(order),
-      pid: app.pid,
-      /** Waits until no saga is in flight (the order is terminal one hop before its saga). */
-      async settle() {
-        for (;;) {
-          const { rows } = await db.query(`SELECT count(*)::int AS n FROM saga.saga_instances WHERE status NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED')`);
-          if (rows[0].n === 0) return;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      },
-      check: async () => (await checkConsistency(db, 0)).map((v) => `${v.invariant} ${v.subject}: ${v.detail}`),
-      /** Outbox rows not yet delivered. */
-      owed: async () => (await db.query('SELECT count(*)::int AS n FROM messaging.outbox WHERE processed_at IS NULL')).rows[0].n,
-      async stop() {
-        await app.stop();
-        await db.end();
-      },
-    };
+    return projectRun(await startProject(url), { order: url, saga: url, inventory: url, payment: url });
   },
+  'split-grpc': (url, database) => startSplit('grpc', url, database),
+  'split-rabbitmq': (url, database) => startSplit('rabbitmq', url, database),
   async baseline(url) {
     const db = pool(url, POOL);
     await setUpBenchSchema(db);
@@ -225,11 +212,11 @@ const IMPLEMENTATIONS = {
 };
 
 /** BENCH_TOP_STATEMENTS=1: the statements an implementation sends most, per saga (for profiling). */
-async function printTopStatements(admin, db, orders) {
+async function printTopStatements(admin, dbs, orders) {
   const { rows } = await admin.query(
     `SELECT calls, round(total_exec_time::numeric, 1) AS ms, round(total_plan_time::numeric, 1) AS plan_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 120) AS query
-       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) ORDER BY calls DESC LIMIT 25`,
-    [db],
+       FROM pg_stat_statements WHERE dbid IN (SELECT oid FROM pg_database WHERE datname = ANY($1)) ORDER BY calls DESC LIMIT 25`,
+    [dbs],
   );
   console.log('  calls/saga   exec ms   plan ms  statement');
   for (const r of rows) console.log(`${(Number(r.calls) / orders).toFixed(2).padStart(7)}/saga ${String(r.ms).padStart(9)} ${String(r.plan_ms).padStart(9)}  ${r.query}`);
@@ -241,6 +228,15 @@ function pool(url, max) {
   const p = new pg.Pool({ connectionString: url, max });
   p.on('error', (error) => console.error(`pool: ${error.message}`));
   return p;
+}
+
+/** Drops and creates database `name` on the server at `serverUrl`; returns its URL. */
+async function freshDatabase(admin, serverUrl, name) {
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 async function setUpBenchSchema(db) {
@@ -280,11 +276,19 @@ function sustainedLine(s) {
 function table(results) {
   const rows = results.map((r) =>
     `| ${r.impl} | ${r.concurrency} | ${r.sagasPerSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.commitsPerSaga.toFixed(1)} | ${r.statementsPerSaga.toFixed(1)} | ${r.cpuMsPerSaga.toFixed(2)} | ${r.appCpuMsPerSaga.toFixed(2)} | ${r.consistent ? 'ok' : 'BROKEN'} |`);
+  const x = (a, b) => `${(a / b).toFixed(2)}x`;
   const ratios = CONCURRENCY.flatMap((c) => {
     const of = (impl) => results.find((r) => r.impl === impl && r.concurrency === c);
     const project = of('project');
-    return ['baseline', 'dbos'].filter(of).filter(() => project).map((other) =>
-      `| project / ${other} | ${c} | ${(project.sagasPerSecond / of(other).sagasPerSecond).toFixed(2)}x | ${(project.p50 / of(other).p50).toFixed(2)}x | ${(project.p99 / of(other).p99).toFixed(2)}x | | | ${(project.cpuMsPerSaga / of(other).cpuMsPerSaga).toFixed(2)}x | | |`);
+    if (!project) return [];
+    const against = ['baseline', 'dbos'].filter(of).map((other) =>
+      `| project / ${other} | ${c} | ${x(project.sagasPerSecond, of(other).sagasPerSecond)} | ${x(project.p50, of(other).p50)} | ${x(project.p99, of(other).p99)} | | | ${x(project.cpuMsPerSaga, of(other).cpuMsPerSaga)} | | |`);
+    // The cost of the process boundary: every column compares like with like (the app's processes, all its databases).
+    const split = ['split-grpc', 'split-rabbitmq'].filter(of).map((impl) => {
+      const r = of(impl);
+      return `| ${impl} / project | ${c} | ${x(r.sagasPerSecond, project.sagasPerSecond)} | ${x(r.p50, project.p50)} | ${x(r.p99, project.p99)} | ${x(r.commitsPerSaga, project.commitsPerSaga)} | ${x(r.statementsPerSaga, project.statementsPerSaga)} | ${x(r.cpuMsPerSaga, project.cpuMsPerSaga)} | ${x(r.appCpuMsPerSaga, project.appCpuMsPerSaga)} | |`;
+    });
+    return [...against, ...split];
   });
   return [
     '| implementation | concurrency | sagas/s | p50 ms | p99 ms | commits/saga | statements/saga | CPU ms/saga | app CPU ms/saga | check |',
@@ -306,24 +310,26 @@ async function main() {
   try {
     for (const impl of IMPLS) {
       if (!IMPLEMENTATIONS[impl]) throw new Error(`unknown implementation ${impl}`);
-      const name = `bench_${impl}`;
-      const dbUrl = new URL(server.url);
-      dbUrl.pathname = `/${name}`;
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.query(`CREATE DATABASE ${name}`);
-      const run = await IMPLEMENTATIONS[impl](dbUrl.toString());
+      // bench_<impl>, and bench_<impl>_<suffix> for each more it asks for: its figures sum over them all.
+      const names = [];
+      const database = async (suffix) => {
+        const name = ['bench', impl.replaceAll('-', '_'), suffix].filter(Boolean).join('_');
+        names.push(name);
+        return freshDatabase(admin, server.url, name);
+      };
+      const run = await IMPLEMENTATIONS[impl](await database(), database);
       try {
         for (const concurrency of CONCURRENCY) {
           await run.saga(orderFor(1)); // warm up: connections, JIT, caches
           await run.settle();
-          const before = await dbStats(admin, name);
-          const cpuBefore = cpuMs(run.pid ?? process.pid);
+          const before = await dbStats(admin, names);
+          const cpuBefore = cpuMs(run.pids ?? [process.pid]);
           const { seconds, latencies } = await drive(`${impl} c=${concurrency}`, ORDERS, concurrency, run.saga);
           await run.settle();
-          const cpuAfter = cpuMs(run.pid ?? process.pid);
-          const after = await dbStats(admin, name);
+          const cpuAfter = cpuMs(run.pids ?? [process.pid]);
+          const after = await dbStats(admin, names);
           const stats = { commits: after.commits - before.commits, statements: after.statements - before.statements };
-          if (process.env.BENCH_TOP_STATEMENTS) await printTopStatements(admin, name, ORDERS);
+          if (process.env.BENCH_TOP_STATEMENTS) await printTopStatements(admin, names, ORDERS);
           const broken = await run.check();
           const result = {
             impl,
@@ -336,7 +342,7 @@ async function main() {
             commitsPerSaga: stats.commits / ORDERS,
             statementsPerSaga: stats.statements / ORDERS,
             // The machine's CPU (2 cores shared by the database, the app and this driver) and the
-            // app's own process (for baseline and DBOS: this process, which runs them).
+            // app's own processes summed (the split's three; for baseline and DBOS: this process, which runs them).
             cpuMsPerSaga: (cpuAfter.machine - cpuBefore.machine) / ORDERS,
             appCpuMsPerSaga: (cpuAfter.process - cpuBefore.process) / ORDERS,
             dbCpuMsPerSaga: (cpuAfter.database - cpuBefore.database) / ORDERS,

@@ -1,6 +1,6 @@
-// The project itself, as users run it: the built app in a child process, driven through its
+// The project itself, as users run it: the built app in child processes, driven through its
 // real HTTP API. An order is done when its row turns CONFIRMED or CANCELLED: a trigger the
-// benchmark adds to its database NOTIFYs that, so completion is seen without polling.
+// benchmark adds to the order module's database NOTIFYs that, so completion is seen without polling.
 // Requests go through node:http with keep-alive rather than fetch: the driver shares the
 // machine's two cores with what it measures, and fetch cost it three times the CPU per request.
 import { spawn } from 'node:child_process';
@@ -11,8 +11,12 @@ import { freePort } from '../../src/database/embedded-postgres.mjs';
 
 const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
 
-// The rate limit stays on (its cost is measured) but far above what one driver sends.
-export async function startProject(url, env = {}) {
+/**
+ * Starts the built app on `url` with `env` and waits until its public readiness probe answers
+ * (database up, migrations applied, relay running). The rate limit stays on (its cost is
+ * measured) but far above what one driver sends.
+ */
+export async function spawnApp(url, env = {}) {
   const port = await freePort();
   // BENCH_PROFILE_DIR: the app writes a CPU profile there when it stops (for finding the hot path).
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
@@ -20,17 +24,59 @@ export async function startProject(url, env = {}) {
     env: { ...process.env, DATABASE_URL: url, HOST: '127.0.0.1', PORT: String(port), GRPC_PORT: '0', SEED_DEMO_DATA: 'false', LOG_LEVEL: 'warn', RETENTION_INTERVAL_MS: '0', RATE_LIMIT: '1000000', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error('the app exited during start-up');
-    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) break;
-    if (i > 300) throw new Error('the app did not start');
+    if (child.exitCode !== null) throw new Error(`the app (MODULES=${env.MODULES ?? 'all'}) exited during start-up`);
+    if (await fetch(`${base}/health/ready`).then((r) => r.ok, () => false)) break;
+    if (i > 300) {
+      await stop(); // a process that never became ready must not outlive the run
+      throw new Error(`the app (MODULES=${env.MODULES ?? 'all'}) did not start`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const listener = new pg.Client({ connectionString: url });
-  listener.on('error', (error) => console.error(`bench listener: ${error.message}`));
-  await listener.connect();
-  await listener.query(`
+  return { pid: child.pid, base, stop };
+}
+
+/** The app (or its front, which hosts order and saga) on `url`, and a driver that places orders through its HTTP API. */
+export async function startProject(url, env = {}) {
+  const app = await spawnApp(url, env);
+  let listener;
+  try {
+    listener = await listenForDoneOrders(url);
+  } catch (error) {
+    await app.stop();
+    throw error;
+  }
+  const { waiting, doneEarly } = listener;
+  return {
+    url,
+    pid: app.pid,
+    /** Places one order and resolves when it is CONFIRMED or CANCELLED. */
+    async saga({ productId, quantity, price }) {
+      const res = await post(`${app.base}/api/v1/orders`, JSON.stringify({ customerId: 'bench', items: [{ productId, quantity, price }] }));
+      if (res.status !== 201) throw new Error(`POST /orders: ${res.status} ${res.body}`);
+      const { id } = JSON.parse(res.body);
+      if (doneEarly.delete(id)) return;
+      await new Promise((resolve) => waiting.set(id, resolve));
+    },
+    async stop() {
+      await listener.client.end();
+      await app.stop();
+    },
+  };
+}
+
+/** A trigger on the order module's database NOTIFYs each order that turns terminal; the orders awaited resolve. */
+async function listenForDoneOrders(url) {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', (error) => console.error(`bench listener: ${error.message}`));
+  await client.connect();
+  await client.query(`
     CREATE OR REPLACE FUNCTION public.bench_order_done() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN PERFORM pg_notify('bench_order_done', NEW.id::text); RETURN NULL; END $$;
     DROP TRIGGER IF EXISTS bench_order_done ON orders.orders;
@@ -39,29 +85,49 @@ export async function startProject(url, env = {}) {
     LISTEN bench_order_done;`);
   const waiting = new Map();
   const doneEarly = new Set(); // finished before its POST answered
-  listener.on('notification', ({ payload }) => {
+  client.on('notification', ({ payload }) => {
     const resolve = waiting.get(payload);
     if (resolve) {
       waiting.delete(payload);
       resolve();
     } else doneEarly.add(payload);
   });
+  return { client, waiting, doneEarly };
+}
 
+/**
+ * What the benchmark runs and checks of a deployment: `front` (from `startProject`), the other
+ * processes it needs (`spawnApp`'s), and each module's database URL (one URL for all in one process).
+ */
+export async function projectRun(front, urls, others = []) {
+  const pools = new Map([...new Set(Object.values(urls))].map((url) => [url, new pg.Pool({ connectionString: url, max: 2 })]));
+  const dbs = Object.fromEntries(Object.entries(urls).map(([module, url]) => [module, pools.get(url)]));
+  await dbs.inventory.query(`INSERT INTO inventory.products (id, name, price, available, stocked) VALUES
+    ('bench_beans', 'beans', 5.00, 10000000, 10000000), ('bench_grinder', 'grinder', 600.00, 10000000, 10000000)
+    ON CONFLICT (id) DO NOTHING`);
+  const { checkConsistency } = await import('../../dist/src/verify/consistency-check.js');
   return {
-    url,
-    pid: child.pid,
-    /** Places one order and resolves when it is CONFIRMED or CANCELLED. */
-    async saga({ productId, quantity, price }) {
-      const res = await post(`${base}/api/v1/orders`, JSON.stringify({ customerId: 'bench', items: [{ productId, quantity, price }] }));
-      if (res.status !== 201) throw new Error(`POST /orders: ${res.status} ${res.body}`);
-      const { id } = JSON.parse(res.body);
-      if (doneEarly.delete(id)) return;
-      await new Promise((resolve) => waiting.set(id, resolve));
+    saga: (order) => front.saga(order),
+    pid: front.pid,
+    pids: [front.pid, ...others.map((p) => p.pid)],
+    /** Waits until no saga is in flight (the order is terminal one hop before its saga). */
+    async settle() {
+      for (;;) {
+        const { rows } = await dbs.saga.query(`SELECT count(*)::int AS n FROM saga.saga_instances WHERE status NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED')`);
+        if (rows[0].n === 0) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    check: async () => (await checkConsistency(dbs, 0)).map((v) => `${v.invariant} ${v.subject}: ${v.detail}`),
+    /** Outbox rows not yet delivered, over every database. */
+    async owed() {
+      const counts = await Promise.all([...pools.values()].map((db) => db.query('SELECT count(*)::int AS n FROM messaging.outbox WHERE processed_at IS NULL')));
+      return counts.reduce((sum, { rows }) => sum + rows[0].n, 0);
     },
     async stop() {
-      await listener.end();
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await front.stop();
+      await Promise.all(others.map((p) => p.stop()));
+      await Promise.all([...pools.values()].map((db) => db.end()));
     },
   };
 }
