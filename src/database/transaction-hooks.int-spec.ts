@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource, EntityManager } from 'typeorm';
 import { connectTestDatabase } from '../../test/support/test-database.js';
 import { execute, statement } from './prepared.js';
-import { beforeCommit } from './transaction-hooks.js';
+import { beforeCommit, flushGathered, gathered } from './transaction-hooks.js';
 
 const INSERT = statement('INSERT INTO public.hooked (label) SELECT jsonb_array_elements_text($1::jsonb)');
 
@@ -48,6 +48,25 @@ describe('beforeCommit', () => {
     });
     await expect(attempt).rejects.toThrow('duplicate key');
     expect(await labels()).not.toContain('beside-a-duplicate');
+  });
+
+  it('writes what was gathered under one key early when asked, so the transaction reads it back; what is gathered later waits for the commit', async () => {
+    const seen = await db.transaction(async (tx) => {
+      const inTx = async () => ((await tx.query('SELECT label FROM public.hooked WHERE label LIKE $1 ORDER BY label', ['early%'])) as { label: string }[]).map((r) => r.label);
+      await gather(tx, 'early', ['early1', 'early2']);
+      await gather(tx, 'other', ['early-other']);
+      const before = { pending: [...gathered(tx, 'early')], rows: await inTx() };
+      await flushGathered(tx, 'early');
+      const after = { pending: [...gathered(tx, 'early')], rows: await inTx() };
+      await gather(tx, 'early', ['early3']);
+      return { before, after, later: await inTx() };
+    });
+    expect(seen).toEqual({
+      before: { pending: ['early1', 'early2'], rows: [] },
+      after: { pending: [], rows: ['early1', 'early2'] }, // the other key still waits
+      later: ['early1', 'early2'],
+    });
+    expect((await labels()).filter((l) => l.startsWith('early'))).toEqual(['early-other', 'early1', 'early2', 'early3']);
   });
 
   it('refuses an async flush, which could fail only after the COMMIT was sent', async () => {

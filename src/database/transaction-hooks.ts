@@ -6,6 +6,11 @@ import {
   type TransactionRollbackEvent,
 } from 'typeorm';
 
+// What a transaction does just before its COMMIT (its gathered writes) and after it (its
+// effects) is kept on the transaction's own QueryRunner, not in a delivery's context: every
+// transaction has these (an HTTP request's, a timer's, a delivery's), TypeORM's commit events
+// fire them from the one place that sees the COMMIT go out, and the code that gathers a write
+// holds the transaction whatever started it. One mechanism, for every transaction.
 const AFTER = 'afterCommit';
 const BEFORE = 'beforeCommit';
 const FLUSHES = 'flushes';
@@ -47,6 +52,25 @@ export async function beforeCommit<T>(tx: EntityManager, key: string, items: T[]
   const entry = gathered.get(key);
   if (entry) entry.items.push(...items);
   else gathered.set(key, { items: [...items], flush: flush as Gathered['flush'] });
+}
+
+/** The items gathered under `key` in `tx` and not written yet (see `beforeCommit`), in the order they came. */
+export function gathered<T>(tx: EntityManager, key: string): readonly T[] {
+  const entry = (tx.queryRunner?.data[BEFORE] as Map<string, Gathered> | undefined)?.get(key);
+  return (entry?.items ?? []) as T[];
+}
+
+/**
+ * Writes what `tx` gathered under `key` now instead of before the commit, for a caller about to
+ * read back what those writes change. What is gathered under `key` afterwards waits for the
+ * commit as usual.
+ */
+export async function flushGathered(tx: EntityManager, key: string): Promise<void> {
+  const all = tx.queryRunner?.data[BEFORE] as Map<string, Gathered> | undefined;
+  const entry = all?.get(key);
+  if (!entry) return;
+  all!.delete(key);
+  await entry.flush(entry.items);
 }
 
 /** Fires the hooks queued by `beforeCommit` and `afterCommit`; registered with every DataSource. */

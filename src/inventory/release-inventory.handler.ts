@@ -1,5 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
+import { DeliveryContext } from '../messaging/delivery-context.js';
 import { Participant } from '../messaging/participant.js';
 import { InventoryReleased, ReleaseInventory } from './inventory.messages.js';
 import { INVENTORY_CONSUMER } from './reserve-inventory.handler.js';
@@ -13,7 +14,7 @@ export class ReleaseInventoryHandler implements ICommandHandler<ReleaseInventory
   /** Gives held stock back once; with nothing held it leaves a tombstone (a late reservation is refused) and succeeds. */
   execute(cmd: ReleaseInventory): Promise<InventoryReleased> {
     const { orderId } = cmd.data;
-    return this.participant.answer(INVENTORY_CONSUMER, cmd, async (tx) => {
+    return this.participant.answer(INVENTORY_CONSUMER, cmd, DeliveryContext.of(cmd), async (tx) => {
       const reservation = await findReservationForUpdate(tx, orderId);
       if (!reservation) {
         await insertReservation(tx, { orderId, id: randomUUID(), status: 'RELEASED', lines: [], reason: 'RELEASED_BEFORE_RESERVED' });

@@ -1,4 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { DeliveryContext } from '../messaging/delivery-context.js';
 import { Participant } from '../messaging/participant.js';
 import { InventoryRejected, InventoryReserved, ReserveInventory } from './inventory.messages.js';
 import { Reservation } from './reservation.entity.js';
@@ -15,7 +16,7 @@ export class ReserveInventoryHandler implements ICommandHandler<ReserveInventory
   /** Reserves every line or none, once per order: asked again, it answers as the first time. */
   execute(cmd: ReserveInventory): Promise<ReserveReply> {
     const { orderId, lines } = cmd.data;
-    return this.participant.answer(INVENTORY_CONSUMER, cmd, async (tx) => replyFor(await reserveOnce(tx, orderId, lines)));
+    return this.participant.answer(INVENTORY_CONSUMER, cmd, DeliveryContext.of(cmd), async (tx) => replyFor(await reserveOnce(tx, orderId, lines)));
   }
 }
 

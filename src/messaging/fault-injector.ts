@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { DeliveryContext } from './delivery-context.js';
 import type { Message } from './message.js';
 
 export class InjectedFault extends Error {
@@ -62,12 +63,13 @@ export class FaultInjector {
     if (latency > 0) await sleep(latency);
   }
 
-  /** Throws if this delivery of `message` is to fail. */
-  failIfInjected(message: Message): void {
+  /** Throws if this delivery of `message` (by the relay, in `delivery`, or a direct call) is to fail. */
+  failIfInjected(message: Message, delivery?: DeliveryContext): void {
     // Decided once per delivery: a batch that rolls back hands its messages over again one by
     // one, and each fails or passes as it did (no second draw, no second scripted failure used).
-    const fault = message.delivery?.injectedFault ?? this.decide(message.type, message.type.split('.')[0]);
-    if (message.delivery) message.delivery.injectedFault = fault;
+    const delivered = delivery?.rowOf(message);
+    const fault = delivered?.injectedFault ?? this.decide(message.type, message.type.split('.')[0]);
+    if (delivered) delivered.injectedFault = fault;
     if (fault) throw new InjectedFault(message.type);
   }
 

@@ -5,8 +5,8 @@ import { DataSource } from 'typeorm';
 import { enqueue, messagingContext } from '../../test/support/messaging-context.js';
 import { createTestDatabase } from '../../test/support/test-database.js';
 import { waitFor } from '../../test/support/wait-for.js';
-import { inTransaction } from '../database/shared-transaction.js';
 import { Metrics } from '../observability/metrics.js';
+import type { DeliveryContext } from './delivery-context.js';
 import { Inbox } from './inbox.js';
 import { Command, type Message, registerMessages } from './message.js';
 import { Outbox } from './outbox.js';
@@ -84,13 +84,11 @@ describe('fencing: a relay that lost its lease changes nothing another relay hol
   afterAll(() => b?.close());
 
   /** A consumer whose effect is a row naming the relay, in the delivery's transaction; `inbox` records the message first. */
-  const consumer = (relay: 'a' | 'b', ctx: INestApplicationContext, held: Gate, options: { inbox?: string; fails?: boolean } = {}) => async (m: Message) => {
+  const consumer = (relay: 'a' | 'b', ctx: INestApplicationContext, held: Gate, options: { inbox?: string; fails?: boolean } = {}) => async (m: Message, delivery: DeliveryContext) => {
     await held.pass();
     if (options.fails) throw new Error('the consumer failed');
-    await inTransaction(ctx.get(DataSource), async (tx) => {
-      if (options.inbox && !(await ctx.get(Inbox).markApplied(tx, options.inbox, m))) return;
-      await tx.query('INSERT INTO public.fence_effects (message_id, relay) VALUES ($1, $2)', [m.meta.messageId, relay]);
-    });
+    if (options.inbox && !(await ctx.get(Inbox).markApplied(delivery, options.inbox, m))) return;
+    await delivery.tx.query('INSERT INTO public.fence_effects (message_id, relay) VALUES ($1, $2)', [m.meta.messageId, relay]);
   };
   const stateOf = async (id: string): Promise<OutboxState> =>
     (

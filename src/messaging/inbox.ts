@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { execute, statement } from '../database/prepared.js';
-import { isBatch } from '../database/shared-transaction.js';
 import { beforeCommit } from '../database/transaction-hooks.js';
+import { DeliveryContext, type TransactionScope, txOf } from './delivery-context.js';
 import type { Message } from './message.js';
 
 /** Records the inbox rows a batch gathered, from a JSON array ($1); a message applied before makes it fail. */
@@ -38,24 +37,27 @@ const APPLY_ONE = statement(`WITH settled AS (
 @Injectable()
 export class Inbox {
   /**
-   * Records that `consumer` applies `message` in `tx`, and settles the outbox row that carried it
-   * in the same commit. Returns false when the message was applied before: the caller then does
-   * nothing (a redelivery), and the commit still settles the row. Throws (a lost lease, see
-   * `isLostLease`) if another relay has claimed the row since.
+   * Records that `consumer` applies `message` in `scope`, and, when `scope` is the context of the
+   * delivery that carried it, settles its outbox row in the same commit, fenced by the claim's
+   * token. Returns false when the message was applied before: the caller then does nothing (a
+   * redelivery), and the commit still settles the row. Throws (a lost lease, see `isLostLease`)
+   * if another relay has claimed the row since.
    *
-   * In the transaction of a batch of several deliveries (see `Delivery`) it answers true at once and writes the record
-   * with the batch's others just before the commit, in one statement; the relay settles the
-   * batch's rows. A message applied before then fails that insert: the batch rolls back and its
-   * rows go one by one, where the record is checked first.
+   * In the transaction of a batch of several deliveries (`delivery.batch`) it answers true at once
+   * and writes the record with the batch's others just before the commit, in one statement; the
+   * relay settles the batch's rows. A message applied before then fails that insert: the batch
+   * rolls back and its rows go one by one, where the record is checked first.
    */
-  async markApplied(tx: EntityManager, consumer: string, message: Message): Promise<boolean> {
-    if (isBatch(tx)) {
+  async markApplied(scope: TransactionScope, consumer: string, message: Message): Promise<boolean> {
+    const tx = txOf(scope);
+    const delivery = scope instanceof DeliveryContext ? scope : undefined;
+    if (delivery?.batch) {
       await beforeCommit(tx, 'inbox', [{ consumer, message_id: message.meta.messageId }], (rows) => execute(tx, INSERT_GATHERED, [JSON.stringify(rows)]));
       return true;
     }
-    const { outboxId = null, claimToken = null } = message.delivery ?? {};
-    const { rows } = await execute<{ first: boolean }>(tx, APPLY_ONE, [consumer, message.meta.messageId, outboxId, claimToken]);
-    if (message.delivery) message.delivery.settled = true;
+    const claimed = delivery?.rowOf(message)?.row;
+    const { rows } = await execute<{ first: boolean }>(tx, APPLY_ONE, [consumer, message.meta.messageId, claimed?.id ?? null, claimed?.claimToken ?? null]);
+    if (claimed) delivery!.settle(message);
     return rows[0].first;
   }
 }

@@ -1,19 +1,31 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { DeliveryContext } from './delivery-context.js';
 import type { Message } from './message.js';
 
-export type ConsumerHandler = (message: Message) => Promise<void>;
+/**
+ * Handles one message in the delivery's transaction (`delivery.tx`, which it must join, never
+ * open one of its own beside). `batch` is what the consumer's batch hook returned for the
+ * messages delivered with this one (undefined without a hook).
+ */
+export type ConsumerHandler<B = undefined> = (message: Message, delivery: DeliveryContext, batch: B) => Promise<void>;
 
 /**
- * Runs in a batch's shared transaction before its messages are handed over one by one, so a
- * consumer can do once for the batch what it would do for each (e.g. lock every row they touch).
+ * Runs in a delivery's transaction before its messages are handed over one by one, so a consumer
+ * can do once for them what it would do for each (e.g. lock every row they touch); what it
+ * returns is handed to each message's handler.
  */
-export type BatchHook = (tx: EntityManager, messages: Message[]) => Promise<void>;
+export type BatchHook<B> = (delivery: DeliveryContext, messages: Message[]) => Promise<B>;
 
-export interface ConsumerOptions {
+export interface ConsumerOptions<B> {
   /** Event types this consumer receives besides the replies addressed to it. */
   events?: string[];
-  beforeBatch?: BatchHook;
+  beforeBatch?: BatchHook<B>;
+}
+
+/** A registered consumer, as `Delivery` calls it. */
+export interface Consumer {
+  handle: ConsumerHandler<unknown>;
+  beforeBatch?: BatchHook<unknown>;
 }
 
 /** Name of the consumer that stands for the CQRS `CommandBus`: every command goes there. */
@@ -25,26 +37,24 @@ export const COMMAND_BUS_CONSUMER = 'command';
  */
 @Injectable()
 export class MessageConsumers {
-  private readonly handlers = new Map<string, ConsumerHandler>();
-  private readonly batchHooks = new Map<string, BatchHook>();
+  private readonly consumers = new Map<string, Consumer>();
   private readonly subscribers = new Map<string, string[]>();
 
-  /** Registers `handler` under `name`, receiving replies addressed to it and the `events` it names. */
-  register(name: string, handler: ConsumerHandler, { events = [], beforeBatch }: ConsumerOptions = {}): void {
-    if (name === COMMAND_BUS_CONSUMER || this.handlers.has(name)) {
+  /** Registers `handle` under `name`, receiving replies addressed to it and the `events` it names. */
+  register<B = undefined>(name: string, handle: ConsumerHandler<B>, { events = [], beforeBatch }: ConsumerOptions<B> = {}): void {
+    if (name === COMMAND_BUS_CONSUMER || this.consumers.has(name)) {
       throw new Error(`Consumer ${name} is already registered`);
     }
-    this.handlers.set(name, handler);
-    if (beforeBatch) this.batchHooks.set(name, beforeBatch);
+    this.consumers.set(name, { handle: handle as ConsumerHandler<unknown>, beforeBatch });
     for (const type of events) this.subscribers.set(type, [...this.subscribersOf(type), name]);
   }
 
-  handler(name: string): ConsumerHandler | undefined {
-    return this.handlers.get(name);
+  consumer(name: string): Consumer | undefined {
+    return this.consumers.get(name);
   }
 
-  batchHook(name: string): BatchHook | undefined {
-    return this.batchHooks.get(name);
+  has(name: string): boolean {
+    return this.consumers.has(name);
   }
 
   subscribersOf(eventType: string): string[] {

@@ -32,13 +32,6 @@ export interface MessageClass<M extends Message = Message> {
  */
 export abstract class Message<T = unknown> {
   readonly meta: MessageMeta;
-  /**
-   * Set by the relay on delivery (not persisted): the outbox row carrying this message and the
-   * token of the claim that leased it (every write settling the row names it), whether
-   * it is settled, whether its handling sent replies applied in the same transaction (see
-   * `Delivery`), and the fault injected into this delivery, once decided (see `FaultInjector`).
-   */
-  delivery?: { outboxId: string; claimToken: string; settled: boolean; replied?: boolean; injectedFault?: boolean };
 
   constructor(
     readonly data: T,

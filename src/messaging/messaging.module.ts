@@ -11,6 +11,7 @@ import { Participant } from './participant.js';
 import { MODULE_QUEUES_OPTIONS, ModuleQueues } from './rabbitmq/module-queues.js';
 import { RabbitMqConnection } from './rabbitmq/rabbitmq-connection.js';
 import { Relay } from './relay.js';
+import { RelayHandoff } from './relay-handoff.js';
 import { GrpcTransport } from './grpc-transport.js';
 import { Routes } from './routes.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -23,7 +24,7 @@ import { RabbitTransport } from './rabbit-transport.js';
   imports: [CqrsModule],
   controllers: [DeadLettersController],
   providers: [
-    ...[Outbox, Inbox, Delivery, Relay, MessageConsumers, FaultInjector, Participant, IntegrationPublisher],
+    ...[Outbox, Inbox, Delivery, Relay, RelayHandoff, MessageConsumers, FaultInjector, Participant, IntegrationPublisher],
     ...[Routes, GrpcTransport, RabbitMqConnection, ModuleQueues, RabbitTransport, ModuleInbound],
     { provide: MODULE_QUEUES_OPTIONS, useFactory: (config: AppConfig) => ({ prefix: config.rabbitmq.queuePrefix }), inject: [APP_CONFIG] },
   ],

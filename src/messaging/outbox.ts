@@ -3,9 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { execute, statement } from '../database/prepared.js';
 import { afterCommit, beforeCommit } from '../database/transaction-hooks.js';
+import { DeliveryContext, type TransactionScope, txOf } from './delivery-context.js';
 import { Command, type Message, type MessageMeta, restoreMessage } from './message.js';
 import { COMMAND_BUS_CONSUMER, MessageConsumers } from './message-consumers.js';
 import { currentTraceparent } from '../observability/tracing.js';
+import { type HandoffReceiver, RelayHandoff } from './relay-handoff.js';
 import { destinationOf, Routes } from './routes.js';
 
 /** An outbox row a relay delivers: claimed by it, or handed to it by the transaction that wrote it. */
@@ -22,30 +24,15 @@ export interface OutboxDelivery {
   claimToken: string;
 }
 
-/** A relay running in this process, to which new rows are handed once they commit. */
-export interface OutboxHandoff {
-  leaseMs: number;
-  accept(rows: OutboxDelivery[]): void;
-}
-
 /** A row waiting for its transaction's commit; `holdMs` hides it until then (a lease or a delay). */
 interface PendingRow extends Omit<OutboxDelivery, 'id' | 'claimToken'> {
   message_id: string;
   hold_ms: number;
-  /** Delivered in the transaction that wrote it (see `takeLocalReplies`): written as processed. */
+  /** Delivered in the transaction that wrote it (see `DeliveryContext.keepLocalReply`): written as processed. */
   processed: boolean;
-  handoff?: OutboxHandoff;
+  handoff?: HandoffReceiver;
   /** Set when handed over: the row is written leased, so it carries its lease's token as a claim would. */
   claim_token: string | null;
-}
-
-/**
- * A reply for a consumer of this process, applied in the transaction that sent it; `row.id` and
- * `row.claimToken` are empty (its row is written at the commit, already processed: no lease).
- */
-export interface LocalReply {
-  row: OutboxDelivery;
-  message: Message;
 }
 
 /** Writes the rows a transaction gathered, in one statement, from a JSON array ($1). */
@@ -59,43 +46,41 @@ const INSERT_ROWS = statement(`INSERT INTO messaging.outbox (message_id, consume
  * The only way a message leaves a module: written in the caller's transaction, so it is
  * published if and only if the business change commits. The rows a transaction adds are
  * gathered and written in one statement just before it commits. With a relay running in this
- * process, they are written already leased to it and handed over after the commit: no NOTIFY,
- * no claim round trip. If this process dies first, the lease expires and any relay takes them.
- * Otherwise a trigger on the table NOTIFYs the relays.
+ * process (see `RelayHandoff`), they are written already leased to it and handed over after the
+ * commit: no NOTIFY, no claim round trip. If this process dies first, the lease expires and any
+ * relay takes them. Otherwise a trigger on the table NOTIFYs the relays.
  */
 @Injectable()
 export class Outbox {
-  private handoff?: OutboxHandoff;
-  /** Replies a batch transaction sent to a consumer of this process, not yet applied (see `takeLocalReplies`). */
-  private readonly localReplies = new WeakMap<EntityManager, LocalReply[]>();
-
   constructor(
     private readonly consumers: MessageConsumers,
     private readonly routes: Routes,
+    private readonly handoff: RelayHandoff,
   ) {}
 
-  /** Called by the relay of this process when it starts (with itself) and stops (with nothing). */
-  setHandoff(handoff: OutboxHandoff | undefined): void {
-    this.handoff = handoff;
-  }
-
-  /** Adds one outbox row per (message, consumer); `delayMs` holds delivery back (by the database's clock). */
-  async add(tx: EntityManager, messages: Message | Message[], options: { delayMs?: number } = {}): Promise<void> {
+  /**
+   * Adds one outbox row per (message, consumer) in `scope`; `delayMs` holds delivery back (by the
+   * database's clock). `scope` is a plain transaction, or the context of the delivery the caller
+   * handles: a reply it sends to a consumer of this process is then kept in the context, for the
+   * delivery to apply in the same transaction (see `DeliveryContext.keepLocalReply`).
+   */
+  async add(scope: TransactionScope, messages: Message | Message[], options: { delayMs?: number } = {}): Promise<void> {
     const addressed = [messages].flat().flatMap((message) => this.consumersOf(message).map((consumer) => ({ message, consumer })));
     if (addressed.length === 0) return; // an event nobody here subscribes to (an integration event without RabbitMQ)
+    const tx = txOf(scope);
     const delayMs = Math.max(0, Math.round(options.delayMs ?? 0));
-    const handoff = delayMs === 0 ? this.handoff : undefined; // a delayed row waits in the table
+    const handoff = delayMs === 0 ? this.handoff.receiver : undefined; // a delayed row waits in the table
     const traceparent = currentTraceparent(); // the span that sends it: the trace goes on through every hop
-    const local = delayMs === 0 ? this.localReplies.get(tx) : undefined; // set only by a relay delivering in `tx`
+    const delivery = delayMs === 0 && scope instanceof DeliveryContext && scope.keepsLocalReplies ? scope : undefined;
     const rows: PendingRow[] = addressed.map(({ message, consumer }) => {
       const destination = destinationOf(consumer, message.type);
       const row = { message_id: message.meta.messageId, consumer, destination, type: message.type, payload: message.data, meta: traceparent ? { ...message.meta, traceparent } : message.meta };
       // A reply for a consumer of this process, sent while a relay delivers in `tx`: the relay
       // applies it in this same transaction, so its row is written already processed.
-      if (local && message.meta.recipient === consumer && this.consumers.handler(consumer)) {
+      if (delivery && message.meta.recipient === consumer && this.consumers.has(consumer)) {
         // Restored from its JSON, as a delivery from the table would be.
         const reply = restoreMessage(row.type, JSON.parse(JSON.stringify(row.payload)), { ...row.meta });
-        local.push({ row: { id: '', consumer, destination, type: row.type, payload: row.payload, meta: row.meta, attempts: 1, claimToken: '' }, message: reply });
+        delivery.keepLocalReply({ row: { id: '', consumer, destination, type: row.type, payload: row.payload, meta: row.meta, attempts: 1, claimToken: '' }, message: reply });
         return { ...row, attempts: 1, hold_ms: 0, processed: true, claim_token: null };
       }
       // Only a row this process can deliver is handed to its relay; any other waits for a relay that can.
@@ -103,21 +88,6 @@ export class Outbox {
       return { ...row, attempts: 1, hold_ms: handoff.leaseMs, processed: false, handoff, claim_token: randomUUID() };
     });
     await beforeCommit(tx, 'outbox', rows, (all) => this.write(tx, all));
-  }
-
-  /**
-   * From now on, replies sent in `tx` to a consumer of this process are kept for the caller (a
-   * relay delivering in `tx`) to apply in `tx` before it commits: see `takeLocalReplies`.
-   */
-  collectLocalReplies(tx: EntityManager): void {
-    this.localReplies.set(tx, []);
-  }
-
-  /** The replies `tx` sent to consumers of this process since the last call; the caller must apply them in `tx`. */
-  takeLocalReplies(tx: EntityManager): LocalReply[] {
-    const replies = this.localReplies.get(tx) ?? [];
-    if (replies.length > 0) this.localReplies.set(tx, []);
-    return replies;
   }
 
   /** Not async: its statement is sent before it returns, or it throws (see `beforeCommit`). */

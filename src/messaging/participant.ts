@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { inTransaction, sharesTransaction } from '../database/shared-transaction.js';
+import type { DeliveryContext } from './delivery-context.js';
 import { FaultInjector } from './fault-injector.js';
 import { Inbox } from './inbox.js';
 import type { Message } from './message.js';
@@ -21,17 +21,23 @@ export class Participant {
    * `work` must be idempotent and derive its reply from the state: a repeated command (a
    * redelivery, a retry with the same message id, a second gRPC call) runs it again to get the
    * same answer, but only the first delivery sends the reply, in the same commit.
+   *
+   * `delivery`: the context of the relay's delivery of `command` (`DeliveryContext.of(command)`),
+   * whose transaction the work joins, with the rows and replies it commits; undefined for a
+   * direct call, which gets a transaction of its own.
    */
-  async answer<R extends Message>(consumer: string, command: Message, work: (tx: EntityManager) => Promise<R>): Promise<R> {
+  async answer<R extends Message>(consumer: string, command: Message, delivery: DeliveryContext | undefined, work: (tx: EntityManager) => Promise<R>): Promise<R> {
     // Injected latency (off unless configured) before any transaction opens: a relay delivering
     // the command has served it before opening the one this joins; a direct call waits here.
-    if (!sharesTransaction()) await this.faults.delay([command.type]);
-    this.faults.failIfInjected(command); // off unless configured: a technical failure before any effect
-    return inTransaction(this.db, async (tx) => {
-      const firstTime = await this.inbox.markApplied(tx, consumer, command);
+    if (!delivery) await this.faults.delay([command.type]);
+    this.faults.failIfInjected(command, delivery); // off unless configured: a technical failure before any effect
+    const answer = async (tx: EntityManager) => {
+      const scope = delivery ?? tx;
+      const firstTime = await this.inbox.markApplied(scope, consumer, command);
       const reply = (await work(tx)).causedBy(command);
-      if (firstTime) await this.outbox.add(tx, reply);
+      if (firstTime) await this.outbox.add(scope, reply);
       return reply;
-    });
+    };
+    return delivery ? answer(delivery.tx) : this.db.transaction(answer);
   }
 }

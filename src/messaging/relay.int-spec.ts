@@ -4,7 +4,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { enqueue, messagingContext, Probe } from '../../test/support/messaging-context.js';
 import { createTestDatabase } from '../../test/support/test-database.js';
-import { inTransaction } from '../database/shared-transaction.js';
+import { DeliveryContext } from './delivery-context.js';
 import type { Message } from './message.js';
 import { MessageConsumers } from './message-consumers.js';
 import { Outbox } from './outbox.js';
@@ -92,12 +92,10 @@ describe('relay', () => {
   it('a message failing in a batch undoes the whole batch; the others then go alone and take effect once', async () => {
     const db = a.get(DataSource);
     await db.query('CREATE TABLE public.probe_effects (n int NOT NULL)');
-    a.get(MessageConsumers).register('probe-undo', async (m) => {
+    a.get(MessageConsumers).register('probe-undo', async (m, delivery) => {
       const { n } = (m as Probe).data;
-      await inTransaction(db, async (tx) => {
-        await tx.query('INSERT INTO public.probe_effects (n) VALUES ($1)', [n]);
-        if (n === 3) throw new Error('probe 3 fails');
-      });
+      await delivery.tx.query('INSERT INTO public.probe_effects (n) VALUES ($1)', [n]);
+      if (n === 3) throw new Error('probe 3 fails');
     });
     const ids = await enqueue(a, 6, 'probe-undo');
 
@@ -170,9 +168,9 @@ describe('relay', () => {
     const local = new Probe({ n: 1 }, { recipient: 'probe-local' });
     const remote = new Probe({ n: 2 }, { recipient: 'probe-elsewhere' }); // a consumer of another process
     const kept = await a.get(DataSource).transaction(async (tx) => {
-      outbox.collectLocalReplies(tx); // as a delivery does
-      await outbox.add(tx, [local, remote]);
-      return outbox.takeLocalReplies(tx).map((reply) => reply.message.meta.messageId);
+      const delivery = new DeliveryContext(tx, [], true); // as a delivery makes it
+      await outbox.add(delivery, [local, remote]);
+      return delivery.takeLocalReplies().map((reply) => reply.message.meta.messageId);
     });
     expect(kept).toEqual([local.meta.messageId]);
     const rows: { id: string; processed: boolean }[] = await a.get(DataSource).query(

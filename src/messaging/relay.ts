@@ -6,8 +6,9 @@ import { Metrics } from '../observability/metrics.js';
 import { BatchLanes } from '../common/batch-lanes.js';
 import { Delivery } from './delivery.js';
 import { COMMAND_BUS_CONSUMER } from './message-consumers.js';
-import { Outbox, type OutboxDelivery } from './outbox.js';
+import type { OutboxDelivery } from './outbox.js';
 import { OutboxListener } from './outbox-listener.js';
+import { RelayHandoff } from './relay-handoff.js';
 import { CLAIM, RELEASE } from './relay-statements.js';
 import { Routes } from './routes.js';
 
@@ -37,11 +38,13 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   private claiming = 0;
   /** Consecutive failed claims: the relay backs off while the database is unreachable. */
   private claimFailures = 0;
+  /** Rows (id → claim token) whose failure could not be recorded (the database was gone): released on the next claim. */
+  private readonly unreleased = new Map<string, string>();
 
   constructor(
     private readonly db: DataSource,
     private readonly delivery: Delivery,
-    private readonly outbox: Outbox,
+    private readonly handoff: RelayHandoff,
     private readonly metrics: Metrics,
     private readonly routes: Routes,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -49,7 +52,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     // A lane per command type, and per consumer for events and replies.
     const laneOf = (row: ClaimedRow) => (row.consumer === COMMAND_BUS_CONSUMER ? `command:${row.type}` : row.consumer);
     this.listener = new OutboxListener(config.databaseUrl, config.relay.pollMs, () => this.wake?.());
-    this.lanes = new BatchLanes(config.relay.batchSize, laneOf, (rows) => this.delivery.deliverBatch(rows), () => this.onBatchDone());
+    this.lanes = new BatchLanes(config.relay.batchSize, laneOf, (rows) => this.deliver(rows), () => this.onBatchDone());
   }
 
   onApplicationBootstrap(): void {
@@ -64,7 +67,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.outbox.setHandoff({ leaseMs: this.config.relay.leaseMs, accept: (rows) => this.accept(rows) });
+    this.handoff.open({ leaseMs: this.config.relay.leaseMs, accept: (rows) => this.accept(rows) });
     this.listener.start();
     this.loop = this.run();
   }
@@ -72,7 +75,7 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   /** Stops claiming new rows and waits for the deliveries in hand. */
   async stop(): Promise<void> {
     const t0 = Date.now();
-    this.outbox.setHandoff(undefined);
+    this.handoff.close();
     this.running = false;
     this.wake?.();
     await this.loop;
@@ -150,6 +153,11 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
     }
   }
 
+  /** Delivers a lane's batch (see `Delivery`); keeps the rows whose failure could not be recorded, to release them. */
+  private async deliver(rows: ClaimedRow[]): Promise<void> {
+    for (const row of await this.delivery.deliverBatch(rows)) this.unreleased.set(row.id, row.claimToken);
+  }
+
   /** Rows this process just committed, already leased to this relay: delivered without a claim. */
   private accept(rows: ClaimedRow[]): void {
     if (this.running) this.lanes.add(rows);
@@ -183,11 +191,10 @@ export class Relay implements OnApplicationBootstrap, BeforeApplicationShutdown 
   }
   /** Makes rows whose failure could not be recorded due again now, rather than when their lease ends. */
   private async releaseUnreleased(): Promise<void> {
-    const { unreleased } = this.delivery;
-    if (unreleased.size === 0) return;
-    const held = [...unreleased];
+    if (this.unreleased.size === 0) return;
+    const held = [...this.unreleased];
     await this.releaseHeld(held.map(([id]) => id), held.map(([, token]) => token));
-    for (const [id] of held) unreleased.delete(id);
+    for (const [id] of held) this.unreleased.delete(id);
   }
 
   private async claim(limit: number): Promise<ClaimedRow[]> {

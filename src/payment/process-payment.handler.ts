@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { parseMoney } from '../common/money.js';
+import { DeliveryContext } from '../messaging/delivery-context.js';
 import { Participant } from '../messaging/participant.js';
 import { CardGateway } from './card-gateway.js';
 import { Payment } from './payment.entity.js';
@@ -28,7 +29,7 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPayment, Pa
    */
   execute(cmd: ProcessPayment): Promise<PaymentReply> {
     const { orderId, customerId, amount } = cmd.data;
-    return this.participant.answer(PAYMENT_CONSUMER, cmd, async (tx) => {
+    return this.participant.answer(PAYMENT_CONSUMER, cmd, DeliveryContext.of(cmd), async (tx) => {
       let payment = await findPaymentForUpdate(tx, orderId);
       if (!payment) {
         const charge = this.gateway.charge(`order:${orderId}`, parseMoney(amount));

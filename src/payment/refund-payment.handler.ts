@@ -1,5 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
+import { DeliveryContext } from '../messaging/delivery-context.js';
 import { Participant } from '../messaging/participant.js';
 import { Payment } from './payment.entity.js';
 import { findPaymentForUpdate, insertPayment } from './payment.repository.js';
@@ -13,7 +14,7 @@ export class RefundPaymentHandler implements ICommandHandler<RefundPayment, Paym
   /** Refunds a captured payment once; with nothing captured it succeeds, leaving a tombstone if there was no payment at all. */
   execute(cmd: RefundPayment): Promise<PaymentRefunded> {
     const { orderId } = cmd.data;
-    return this.participant.answer(PAYMENT_CONSUMER, cmd, async (tx) => {
+    return this.participant.answer(PAYMENT_CONSUMER, cmd, DeliveryContext.of(cmd), async (tx) => {
       const payment = await findPaymentForUpdate(tx, orderId);
       if (payment?.status === 'CAPTURED') await tx.update(Payment, { id: payment.id }, { status: 'REFUNDED' });
       if (!payment) {

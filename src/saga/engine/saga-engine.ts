@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { inTransaction } from '../../database/shared-transaction.js';
-import { afterCommit, beforeCommit } from '../../database/transaction-hooks.js';
+import { afterCommit, beforeCommit, flushGathered, gathered } from '../../database/transaction-hooks.js';
 import { isTransientDatabaseError } from '../../database/transient-errors.js';
+import type { DeliveryContext } from '../../messaging/delivery-context.js';
 import { DeliveryFailed } from '../../messaging/delivery-failed.js';
 import { Inbox } from '../../messaging/inbox.js';
 import type { Message } from '../../messaging/message.js';
@@ -34,6 +34,9 @@ export const SAGA_CONSUMER = 'saga';
 
 type AnyDefinition = SagaDefinition<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** The key under which a transaction gathers its decisions until its commit (see `persist`). */
+const DECISIONS = 'saga-decisions';
+
 export type ResumeResult = 'RESUMED' | 'NOT_FOUND' | 'NOT_FAILED';
 
 /**
@@ -44,10 +47,6 @@ export type ResumeResult = 'RESUMED' | 'NOT_FOUND' | 'NOT_FAILED';
 export class SagaEngine implements OnModuleInit {
   private readonly logger = new Logger(SagaEngine.name);
   private readonly definitions = new Map<string, AnyDefinition>();
-  /** The sagas a batch of replies locked up front, by its transaction; each is handed out once. */
-  private readonly lockedByBatch = new WeakMap<EntityManager, Map<string, SagaInstance>>();
-  /** Decisions a transaction made and has not written yet, by saga id (see `persist`). */
-  private readonly unwritten = new WeakMap<EntityManager, Map<string, Unwritten>>();
 
   constructor(
     private readonly db: DataSource,
@@ -60,9 +59,10 @@ export class SagaEngine implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.consumers.register(SAGA_CONSUMER, (reply) => this.onReply(reply), {
-      // One statement locks every saga a batch of replies touches, instead of one per reply.
-      beforeBatch: async (tx, replies) => void this.lockedByBatch.set(tx, await lockSagas(tx, replies.map((r) => r.meta.correlationId))),
+    this.consumers.register<Map<string, SagaInstance>>(SAGA_CONSUMER, (reply, delivery, locked) => this.onReply(delivery, reply, locked), {
+      // One statement locks every saga a batch of replies touches, instead of one per reply; the
+      // sagas it read are handed to the replies' handling (each taken once, see `lock`).
+      beforeBatch: (delivery, replies) => lockSagas(delivery.tx, replies.map((r) => r.meta.correlationId)),
     });
   }
 
@@ -85,21 +85,23 @@ export class SagaEngine implements OnModuleInit {
     return sagaId;
   }
 
-  /** Applies a participant's reply or a delivery failure; stale and duplicate ones change nothing. */
-  async onReply(reply: Message): Promise<void> {
-    await inTransaction(this.db, async (tx) => {
-      if (!(await this.inbox.markApplied(tx, SAGA_CONSUMER, reply))) return; // redelivered
-      const saga = await this.lock(tx, reply.meta.correlationId);
-      const stale = reply instanceof DeliveryFailed && reply.data.attempt !== saga?.attempt;
-      if (!saga || saga.awaitingMessageId !== reply.meta.causationId || stale) {
-        this.logger.warn(`dropped ${reply.type} ${reply.meta.messageId}: saga ${reply.meta.correlationId} is not waiting for it`);
-        return;
-      }
-      if (this.poisoned.outranks(saga, reply)) return; // it holds the success this reports a failure of
-      // FAILED because it could not be handled: it waits for a person, and the reply waits with it.
-      if (saga.poisonedStatus) return this.poisoned.hold(tx, saga, reply);
-      await this.decide(tx, saga, reply, (definition, state) => this.replyDecision(definition, state, reply));
-    });
+  /**
+   * Applies a participant's reply or a delivery failure in the transaction of its `delivery`;
+   * stale and duplicate ones change nothing. `locked`: the sagas its batch locked up front.
+   */
+  private async onReply(delivery: DeliveryContext, reply: Message, locked: Map<string, SagaInstance>): Promise<void> {
+    const { tx } = delivery;
+    if (!(await this.inbox.markApplied(delivery, SAGA_CONSUMER, reply))) return; // redelivered
+    const saga = await this.lock(tx, reply.meta.correlationId, locked);
+    const stale = reply instanceof DeliveryFailed && reply.data.attempt !== saga?.attempt;
+    if (!saga || saga.awaitingMessageId !== reply.meta.causationId || stale) {
+      this.logger.warn(`dropped ${reply.type} ${reply.meta.messageId}: saga ${reply.meta.correlationId} is not waiting for it`);
+      return;
+    }
+    if (this.poisoned.outranks(saga, reply)) return; // it holds the success this reports a failure of
+    // FAILED because it could not be handled: it waits for a person, and the reply waits with it.
+    if (saga.poisonedStatus) return this.poisoned.hold(tx, saga, reply);
+    await this.decide(tx, saga, reply, (definition, state) => this.replyDecision(definition, state, reply));
   }
 
   /**
@@ -194,9 +196,9 @@ export class SagaEngine implements OnModuleInit {
 
   /**
    * Records a decision: its next command goes to the outbox, and the decision itself (the answered
-   * attempt closed, the history rows added, the saga's new state and timer) is written just
-   * before the commit, together with the transaction's other decisions: a batch of replies costs
-   * one statement, and it goes out with the COMMIT.
+   * attempt closed, the history rows added, the saga's new state and timer) is gathered with the
+   * transaction's other decisions (`beforeCommit` under `DECISIONS`) and written just before the
+   * commit: a batch of replies costs one statement, and it goes out with the COMMIT.
    */
   private async persist(tx: EntityManager, definition: AnyDefinition, saga: SagaInstance, decision: Decision<unknown>, cause: Message | null): Promise<void> {
     const [first, ...rest] = decision.finished;
@@ -211,10 +213,7 @@ export class SagaEngine implements OnModuleInit {
     const pastNoReturn = isRetriable(definition, state);
     const row = decisionRow(saga, definition, state, answered, pastNoReturn, this.timer(definition, decision, delayMs, !pastNoReturn));
     const pending: Unwritten = { row, history, seconds: undefined };
-    let unwritten = this.unwritten.get(tx);
-    if (!unwritten) this.unwritten.set(tx, (unwritten = new Map()));
-    unwritten.set(saga.id, pending);
-    await beforeCommit(tx, 'saga-decisions', [], () => this.write(tx));
+    await beforeCommit(tx, DECISIONS, [pending], (all) => this.write(tx, all));
     afterCommit(tx, () => {
       if (answered && pending.seconds != null) {
         this.metrics.stepDuration.observe({ type: saga.type, step: answered.step, action: answered.action, outcome: answered.status }, pending.seconds);
@@ -223,13 +222,11 @@ export class SagaEngine implements OnModuleInit {
     });
   }
 
-  /** Writes the decisions `tx` has not written yet, in one statement. */
-  /** Not async: its statement is sent before it returns, or it throws (see `beforeCommit`). */
-  private write(tx: EntityManager): Promise<void> {
-    const unwritten = this.unwritten.get(tx);
-    if (!unwritten || unwritten.size === 0) return Promise.resolve();
-    const pending = [...unwritten.values()];
-    unwritten.clear();
+  /**
+   * Writes decisions `tx` gathered (at most one per saga, see `lock`), in one statement.
+   * Not async: its statement is sent before it returns, or it throws (see `beforeCommit`).
+   */
+  private write(tx: EntityManager, pending: Unwritten[]): Promise<void> {
     return saveDecisions(tx, pending.map((p) => p.row), pending.flatMap((p) => p.history)).then((seconds) => {
       for (const p of pending) p.seconds = seconds.get(p.row.id);
     });
@@ -263,19 +260,20 @@ export class SagaEngine implements OnModuleInit {
   }
 
   /**
-   * The saga under a row lock: as its batch locked it, the first time (the lock is held till the
-   * commit); read again after that, since a decision since then changed it.
+   * The saga under a row lock: as its batch `locked` it, the first time (the lock is held till
+   * the commit); read again after that, since a decision since then changed it.
    */
-  private async lock(tx: EntityManager, id: string): Promise<SagaInstance | null> {
-    const locked = this.lockedByBatch.get(tx);
-    const saga = locked?.get(id);
-    if (saga) {
-      locked!.delete(id);
-      return saga;
-    }
+  private async lock(tx: EntityManager, id: string, locked: Map<string, SagaInstance>): Promise<SagaInstance | null> {
     // Decided already in this transaction: what was decided is written before the row is read again.
-    if (this.unwritten.get(tx)?.has(id)) await this.write(tx);
-    return lockSaga(tx, id);
+    if (gathered<Unwritten>(tx, DECISIONS).some((pending) => pending.row.id === id)) {
+      locked.delete(id);
+      await flushGathered(tx, DECISIONS);
+      return lockSaga(tx, id);
+    }
+    const saga = locked.get(id);
+    if (!saga) return lockSaga(tx, id);
+    locked.delete(id);
+    return saga;
   }
 
   /** Counts what the decision changed, and logs the saga's transition; runs after the commit. */
