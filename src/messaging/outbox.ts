@@ -75,7 +75,7 @@ export class Outbox {
     const rows: PendingRow[] = addressed.map(({ message, consumer }) => {
       const destination = destinationOf(consumer, message.type);
       const row = { message_id: message.meta.messageId, consumer, destination, type: message.type, payload: message.data, meta: traceparent ? { ...message.meta, traceparent } : message.meta };
-      // A reply for a consumer of this process, sent while a relay delivers in `tx`: the relay
+      // A reply for a consumer of this process, sent in a delivery's context: the delivery
       // applies it in this same transaction, so its row is written already processed.
       if (delivery && message.meta.recipient === consumer && this.consumers.has(consumer)) {
         // Restored from its JSON, as a delivery from the table would be.
