@@ -64,7 +64,7 @@ export class Delivery {
     let delivered: DeliveredRow[] = [];
     try {
       delivered = rows.map((row) => this.restore(row));
-      const timings = await this.inTransaction(delivered, true);
+      const timings = await this.inTransaction(delivered, { applyReplies: true });
       this.metrics.relayBatch.observe(rows.length);
       rows.forEach((row, i) => this.metrics.relayDispatch.observe({ consumer: row.consumer, outcome: 'delivered' }, timings[i]));
       return [];
@@ -102,7 +102,7 @@ export class Delivery {
     if (sent.length === 0) return unrecorded(left);
     const replies = sent.flatMap((i) => (outcomes[i] as PromiseFulfilledResult<Message[]>).value);
     try {
-      await this.inTransaction(sent.map((i) => delivered[i]!), true, (delivery) => this.outbox.add(delivery, replies).then(() => []));
+      await this.inTransaction(sent.map((i) => delivered[i]!), { applyReplies: true, dispatch: (delivery) => this.outbox.add(delivery, replies).then(() => []) });
       this.metrics.relayBatch.observe(sent.length);
       for (const i of sent) timers[i]({ outcome: 'delivered' });
     } catch (error) {
@@ -119,13 +119,16 @@ export class Delivery {
    * Delivers rows (one, or a lane's batch) in one transaction that their consumers join, through
    * its `DeliveryContext`, with the replies they send to consumers of this process unless
    * `applyReplies` is off; settles every row that the consumer's inbox did not. Returns each
-   * row's dispatch time in seconds. `opened` is told the context, which outlives a rollback.
+   * row's dispatch time in seconds. `dispatch` replaces the handing to consumers (a remote
+   * delivery's replies); `opened` is told the context, for a caller to read it after a rollback.
    */
   private inTransaction(
     delivered: DeliveredRow[],
-    applyReplies: boolean,
-    dispatch: (delivery: DeliveryContext) => Promise<number[]> = (delivery) => this.dispatchAll(delivery, delivered),
-    opened?: (delivery: DeliveryContext) => void,
+    {
+      applyReplies,
+      dispatch = (delivery) => this.dispatchAll(delivery, delivered),
+      opened,
+    }: { applyReplies: boolean; dispatch?: (delivery: DeliveryContext) => Promise<number[]>; opened?: (delivery: DeliveryContext) => void },
   ): Promise<number[]> {
     return this.db.transaction(async (tx) => {
       const delivery = new DeliveryContext(tx, delivered, applyReplies);
@@ -185,9 +188,9 @@ export class Delivery {
       // If the message was handled but a reply failed to apply here, undoing both, it goes again
       // with its replies left to the outbox, so that failure never counts against the message.
       let first: DeliveryContext | undefined;
-      await this.inTransaction(only, true, undefined, (delivery) => (first = delivery)).catch((error: unknown) => {
+      await this.inTransaction(only, { applyReplies: true, opened: (delivery) => (first = delivery) }).catch((error: unknown) => {
         if (!first?.repliedLocally || isLostLease(error)) throw error;
-        return this.inTransaction(only, false);
+        return this.inTransaction(only, { applyReplies: false });
       });
       this.metrics.relayBatch.observe(1);
       timer({ outcome: 'delivered' });
