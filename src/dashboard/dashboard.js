@@ -45,7 +45,7 @@ async function renderList() {
     h('table', { 'data-testid': 'saga-list' },
       h('thead', {}, h('tr', {}, ['saga', 'type', 'status', 'step', 'order', 'reason', 'updated'].map((c) => h('th', {}, c)))),
       h('tbody', {}, page.items.map((s) => h('tr', { 'data-testid': 'saga-row', 'data-saga-id': s.id, onclick: () => (location.hash = `#/sagas/${s.id}`) },
-        h('td', {}, h('code', {}, s.id.slice(0, 8))), h('td', {}, s.type), h('td', { class: `status ${s.status}`, 'data-testid': 'saga-status' }, s.status),
+        h('td', {}, h('code', {}, s.id.slice(0, 8))), h('td', { 'data-testid': 'saga-type' }, `${s.type} v${s.definitionVersion}`), h('td', { class: `status ${s.status}`, 'data-testid': 'saga-status' }, s.status),
         h('td', {}, s.currentStep), h('td', {}, s.orderId ? h('code', {}, s.orderId.slice(0, 8)) : ''), h('td', {}, s.failureReason || ''),
         h('td', { class: 'muted' }, ago(s.updatedAt)))))),
     page.items.length ? '' : h('p', { class: 'muted' }, 'No sagas yet: place an order (see the README).'),
@@ -68,7 +68,7 @@ async function renderSaga(id) {
   view.replaceChildren(
     h('p', {}, h('a', { href: '#/' }, '← all sagas')),
     h('div', { class: 'card', 'data-testid': 'saga-detail' },
-      h('h2', {}, `${saga.type} `, h('span', { class: `status ${saga.status}`, 'data-testid': 'detail-status' }, saga.status), ' ', retry),
+      h('h2', {}, `${saga.type} v${saga.definitionVersion} `, h('span', { class: `status ${saga.status}`, 'data-testid': 'detail-status' }, saga.status), ' ', retry),
       h('dl', {},
         h('dt', {}, 'saga'), h('dd', {}, h('code', {}, saga.id)),
         h('dt', {}, 'current step'), h('dd', {}, `${saga.currentStep} (attempt ${saga.attempt})`),

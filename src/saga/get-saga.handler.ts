@@ -12,6 +12,7 @@ function toSummary(saga: SagaInstance): SagaSummary {
   return {
     id: saga.id,
     type: saga.type,
+    definitionVersion: saga.definitionVersion,
     status: saga.status,
     currentStep: saga.currentStep,
     orderId: typeof orderId === 'string' ? orderId : null,

@@ -17,6 +17,8 @@ export interface SagaHistoryEntry {
 export interface SagaSummary {
   id: string;
   type: string;
+  /** The version of its type's definition it runs on (the one it started with). */
+  definitionVersion: number;
   status: SagaStatus;
   currentStep: string;
   orderId: string | null;

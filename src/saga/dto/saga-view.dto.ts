@@ -30,6 +30,7 @@ export class SagaSummaryDto implements SagaSummary {
   @ApiProperty({ example: 0, description: 'Handlings of its timer or a reply that threw in a row (its definition cannot handle them); lastError says why.' })
   poisonAttempts!: number;
   @ApiProperty({ example: 4 }) version!: number;
+  @ApiProperty({ example: 1, description: 'The version of its definition it runs on: the one it started with.' }) definitionVersion!: number;
   @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) createdAt!: string;
   @ApiProperty({ example: '2026-11-22T10:00:00.050Z' }) updatedAt!: string;
 }

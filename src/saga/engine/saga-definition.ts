@@ -26,6 +26,14 @@ export interface SagaStep<D> {
 /** A saga type: a plain list of steps, run in order and compensated newest first. */
 export interface SagaDefinition<D> {
   type: string;
+  /**
+   * Which version of the type this is (a whole number, 1 by default). A saga runs to its end on the
+   * version it started with: change the steps of a type with sagas in flight by registering a new
+   * version beside the old one, and remove the old one once no saga uses it (`GET /api/v1/sagas?type=`
+   * shows each saga's version). A saga whose version is no longer registered stops, poisoned, and
+   * ends FAILED with that reason; it never goes on with another version's steps.
+   */
+  version?: number;
   steps: readonly SagaStep<D>[];
   /** Deadline of the whole saga; default SAGA_TIMEOUT_SECONDS. */
   timeoutMs?: number;
@@ -33,6 +41,8 @@ export interface SagaDefinition<D> {
 
 /** Checks a definition once, where it is declared. */
 export function defineSaga<D>(definition: SagaDefinition<D>): SagaDefinition<D> {
+  const { version = 1 } = definition;
+  if (!Number.isSafeInteger(version) || version < 1) throw new Error(`${definition.type}: version must be a whole number from 1, got ${version}`);
   const names = new Set<string>();
   for (const step of definition.steps) {
     if (names.has(step.name)) throw new Error(`${definition.type}: step ${step.name} is declared twice`);

@@ -46,7 +46,8 @@ export type ResumeResult = 'RESUMED' | 'NOT_FOUND' | 'NOT_FAILED';
 @Injectable()
 export class SagaEngine implements OnModuleInit {
   private readonly logger = new Logger(SagaEngine.name);
-  private readonly definitions = new Map<string, AnyDefinition>();
+  /** Every registered definition, by type, then version: a saga runs on the version it started with. */
+  private readonly definitions = new Map<string, Map<number, AnyDefinition>>();
 
   constructor(
     private readonly db: DataSource,
@@ -66,14 +67,21 @@ export class SagaEngine implements OnModuleInit {
     });
   }
 
-  /** Makes a saga type runnable; every module owning a saga registers it at start-up. */
+  /**
+   * Makes a version of a saga type runnable; every module owning a saga registers it at start-up,
+   * with the older versions its sagas in flight may still run on.
+   */
   register(definition: AnyDefinition): void {
-    this.definitions.set(definition.type, definition);
+    const versions = this.definitions.get(definition.type) ?? new Map<number, AnyDefinition>();
+    const version = definition.version ?? 1;
+    const known = versions.get(version);
+    if (known && known !== definition) throw new Error(`saga ${definition.type} version ${version} is registered twice with different steps: give the new one a new version`);
+    this.definitions.set(definition.type, versions.set(version, definition));
   }
 
   /** Starts a saga inside the caller's transaction: its row, its history and its first command commit with the caller's change. */
   async start<D extends object>(tx: EntityManager, definition: SagaDefinition<D>, data: D, sagaId = randomUUID()): Promise<string> {
-    if (this.definitions.get(definition.type) !== definition) throw new Error(`saga ${definition.type} is not registered`);
+    if (this.definitions.get(definition.type)?.get(definition.version ?? 1) !== definition) throw new Error(`saga ${definition.type} version ${definition.version ?? 1} is not registered`);
     const decision = startSaga(definition, data);
     const deadlineMs = definition.timeoutMs ?? this.config.saga.timeoutMs;
     const { history, delayMs } = await this.sendNext(tx, sagaId, decision, decision.finished, null);
@@ -321,9 +329,16 @@ export class SagaEngine implements OnModuleInit {
     return definition.steps[state.step].retry?.attempts ?? this.config.saga.retryAttempts;
   }
 
+  /**
+   * The definition `saga` started on. One whose type or version is not registered here throws:
+   * the saga is poisoned (held, tried again later: another instance of a rolling deploy may know
+   * it), then FAILED with this reason; it never goes on with another version's steps.
+   */
   private definitionOf(saga: SagaInstance): AnyDefinition {
-    const definition = this.definitions.get(saga.type);
-    if (!definition) throw new Error(`saga type ${saga.type} is not registered`);
+    const versions = this.definitions.get(saga.type);
+    if (!versions) throw new Error(`saga type ${saga.type} is not registered`);
+    const definition = versions.get(saga.definitionVersion);
+    if (!definition) throw new Error(`saga ${saga.type} version ${saga.definitionVersion} is not registered (registered: ${[...versions.keys()].join(', ')})`);
     return definition;
   }
 }

@@ -73,6 +73,10 @@ export class SagaInstance {
   @Column({ type: 'int', default: 1 })
   version!: number;
 
+  /** The version of its definition it started with and runs on to the end (see `SagaDefinition.version`). */
+  @Column({ name: 'definition_version', type: 'int', default: 1 })
+  definitionVersion!: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -44,10 +44,10 @@ const timerSql = (n: number, deadline: string): string =>
         WHEN $${n + 1}::boolean THEN least(now() + $${n}::int * interval '1 millisecond', ${deadline})
         ELSE now() + $${n}::int * interval '1 millisecond' END`;
 
-/** The saga, its deadline ($12 ms from now), its timer and its history, in one statement. */
+/** The saga (its definition version $15), its deadline ($12 ms from now), its timer and its history, in one statement. */
 const INSERT_SAGA = statement(`WITH saga AS (
-    INSERT INTO saga.saga_instances (id, type, status, step_index, current_step, data, failure_reason, awaiting_message_id, attempt, last_error, deadline_at, timeout_at)
-    VALUES ($1, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, now() + $12::int * interval '1 millisecond',
+    INSERT INTO saga.saga_instances (id, type, definition_version, status, step_index, current_step, data, failure_reason, awaiting_message_id, attempt, last_error, deadline_at, timeout_at)
+    VALUES ($1, $3, $15, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, now() + $12::int * interval '1 millisecond',
             ${timerSql(13, `now() + $12::int * interval '1 millisecond'`)}))
   ${INSERT_HISTORY}`);
 
@@ -81,7 +81,7 @@ export const SAVE_DECISIONS = statement(`WITH d AS (
      WHERE i.id = ANY (ARRAY(SELECT id FROM d)) AND i.id = d.id)
   SELECT saga_id, seconds FROM done`);
 
-const COLUMNS = `id, type, status, step_index, current_step, data, failure_reason, awaiting_message_id, attempt, last_error, version,
+const COLUMNS = `id, type, definition_version, status, step_index, current_step, data, failure_reason, awaiting_message_id, attempt, last_error, version,
   poison_attempts, poisoned_status, held_reply`;
 
 /** A saga's poisoning (see `Poisoned`); its timer fires $7 ms from now (null: none). */
@@ -128,7 +128,7 @@ export async function insertSaga(
   deadlineMs: number,
   timer: Timer,
 ): Promise<void> {
-  await execute(tx, INSERT_SAGA, [id, JSON.stringify(history), definition.type, ...stateParams(definition, state), deadlineMs, timer.inMs, timer.capped]);
+  await execute(tx, INSERT_SAGA, [id, JSON.stringify(history), definition.type, ...stateParams(definition, state), deadlineMs, timer.inMs, timer.capped, definition.version ?? 1]);
 }
 
 /** A decision about one saga, as `SAVE_DECISIONS` takes them. */
@@ -237,6 +237,7 @@ function fromRow(row: SagaRow): SagaInstance {
   return Object.assign(new SagaInstance(), {
     id: row.id as string,
     type: row.type as string,
+    definitionVersion: row.definition_version as number,
     status: row.status as SagaInstance['status'],
     stepIndex: row.step_index as number,
     currentStep: row.current_step as string,
