@@ -21,6 +21,13 @@ export interface SagaStep<D> {
   retry?: { attempts: number };
   /** How long to wait for the reply before it counts as a technical failure; default SAGA_STEP_TIMEOUT_MS. */
   timeoutMs?: number;
+  /**
+   * `false` for a step whose failure must not undo the saga (a notification): when it says no, or
+   * fails past its attempts, or the saga's deadline passes while it runs, its failure is recorded
+   * in the history and the saga goes on with the next step. It is never compensated (it declares
+   * no compensation) and never makes the saga compensate. Default true.
+   */
+  critical?: boolean;
 }
 
 /** A saga type: a plain list of steps, run in order and compensated newest first. */
@@ -48,6 +55,9 @@ export function defineSaga<D>(definition: SagaDefinition<D>): SagaDefinition<D> 
     if (names.has(step.name)) throw new Error(`${definition.type}: step ${step.name} is declared twice`);
     names.add(step.name);
     if (step.invoke && !step.onReply) throw new Error(`${definition.type}: step ${step.name} invokes but maps no reply`);
+    if (step.critical === false && (!step.invoke || step.compensate)) {
+      throw new Error(`${definition.type}: step ${step.name} is not critical, so it needs a command and no compensation (it is never undone)`);
+    }
   }
   return definition;
 }

@@ -129,3 +129,48 @@ describe('saga transitions when its definition cannot handle it (a poisoned saga
     expect(retryDelayMs(3, config, () => 0)).toBe(100);
   });
 });
+
+describe('steps that are not critical', () => {
+  const notify = { name: 'notify', critical: false, invoke: () => new Act({ step: 'notify' }), onReply: { [Done.type]: (d: D) => d, [No.type]: fail<D>('NOT_SENT') } };
+  const withNotify = defineSaga<D>({ type: 'test-notify', steps: [step('a'), notify, step('b')] });
+  /** The saga at its `notify` step, `a` done. */
+  const atNotify = () => applyReply(withNotify, startSaga(withNotify, { n: 0 }).state, reply(startSaga(withNotify, { n: 0 }), Done));
+
+  it('a "no" is recorded and the saga goes on with the next step, nothing compensated', () => {
+    const at = atNotify();
+    expect(at.next).toMatchObject({ step: 'notify', action: 'execute' });
+    const next = applyReply(withNotify, at.state, reply(at, No));
+    expect(next.finished).toEqual([{ step: 'notify', action: 'execute', status: 'FAILED', message: 'NOT_SENT' }]);
+    expect(next.next).toMatchObject({ step: 'b', action: 'execute', attempt: 1 });
+    expect(next.state).toMatchObject({ status: 'RUNNING', failureReason: null });
+  });
+
+  it('failing past its attempts is recorded and the saga goes on; it is retried like any step before that', () => {
+    const at = atNotify();
+    const retry = applyFailure(withNotify, at.state, error, 2);
+    expect(retry.next).toMatchObject({ step: 'notify', attempt: 2 });
+    const past = applyFailure(withNotify, retry.state, timeout, 2);
+    expect(past.finished).toEqual([{ step: 'notify', action: 'execute', status: 'FAILED', message: 'TIMEOUT: no reply within 100 ms' }]);
+    expect(past.next).toMatchObject({ step: 'b', action: 'execute' });
+    expect(past.state).toMatchObject({ status: 'RUNNING', failureReason: null, lastError: 'TIMEOUT: no reply within 100 ms' });
+  });
+
+  it("the saga's deadline passing while it runs skips it rather than compensating the saga", () => {
+    const next = applyDeadline(withNotify, atNotify().state)!;
+    expect(next.finished).toEqual([{ step: 'notify', action: 'execute', status: 'FAILED', message: 'TIMEOUT: saga deadline passed' }]);
+    expect(next.next).toMatchObject({ step: 'b', action: 'execute' });
+  });
+
+  it('is never compensated: a later step saying no undoes the steps before it but that one', () => {
+    const at = atNotify();
+    const atB = applyReply(withNotify, at.state, reply(at, Done));
+    const undo = applyReply(withNotify, atB.state, reply(atB, No));
+    expect(undo.next).toMatchObject({ step: 'a', action: 'compensate' });
+  });
+
+  it('must have a command and no compensation', () => {
+    expect(() => defineSaga<D>({ type: 'bad', steps: [{ ...notify, compensate: () => new Undo({ step: 'notify' }) }] })).toThrow(
+      'bad: step notify is not critical, so it needs a command and no compensation (it is never undone)',
+    );
+  });
+});

@@ -73,6 +73,7 @@ export function applyReply<D>(definition: SagaDefinition<D>, state: SagaState<D>
   const result = handle(state.data, reply);
   if (isFailure(result)) {
     const failed: StepRecord = { step: step.name, action: 'execute', status: 'FAILED', message: result.failed };
+    if (step.critical === false) return skipFailed(definition, state, failed);
     // The failed step said no, so it did not happen: undo only the steps before it.
     return compensateFrom(definition, { ...state, failureReason: result.failed }, state.step - 1, [failed]);
   }
@@ -87,7 +88,7 @@ export function applyReply<D>(definition: SagaDefinition<D>, state: SagaState<D>
  */
 export function isRetriable<D>(definition: SagaDefinition<D>, state: SagaState<D>): boolean {
   const step = definition.steps[state.step];
-  return isExecuting(state.status) && !!step.invoke && !step.compensate;
+  return isExecuting(state.status) && !!step.invoke && !step.compensate && step.critical !== false;
 }
 
 /**
@@ -107,6 +108,7 @@ export function applyFailure<D>(definition: SagaDefinition<D>, state: SagaState<
     return { state: { ...failedState, attempt: state.attempt + 1 }, finished: [failed], next: { step: step.name, action, command, attempt: state.attempt + 1 } };
   }
   if (compensating) return { state: { ...failedState, status: 'FAILED' }, finished: [failed] };
+  if (step.critical === false) return skipFailed(definition, failedState, failed);
   const reason = `${step.name.toUpperCase().replace(/-/g, '_')}_${failure.kind === 'TIMEOUT' ? 'TIMED_OUT' : 'FAILED'}`;
   return compensateFrom(definition, { ...failedState, failureReason: reason }, state.step, [failed]);
 }
@@ -117,6 +119,7 @@ export function applyDeadline<D>(definition: SagaDefinition<D>, state: SagaState
   if (!isExecuting(state.status) || isRetriable(definition, state)) return null;
   const step = definition.steps[state.step];
   const failed: StepRecord = { step: step.name, action: 'execute', status: 'FAILED', message: 'TIMEOUT: saga deadline passed' };
+  if (step.critical === false) return skipFailed(definition, { ...state, lastError: failed.message }, failed);
   return compensateFrom(definition, { ...state, failureReason: 'SAGA_TIMED_OUT', lastError: failed.message }, state.step, [failed]);
 }
 
@@ -191,6 +194,11 @@ function executeFrom<D>(definition: SagaDefinition<D>, state: SagaState<D>, from
     finished = [...finished, { step: step.name, action: 'execute', status: 'SUCCEEDED', message: null }];
   }
   return { state: { ...state, status: 'COMPLETED', step: definition.steps.length - 1, awaiting: null }, finished };
+}
+
+/** A step that is not critical failed (`failed`): recorded, and the saga goes on with the next one. */
+function skipFailed<D>(definition: SagaDefinition<D>, state: SagaState<D>, failed: StepRecord): Decision<D> {
+  return executeFrom(definition, { ...state, status: 'RUNNING' }, state.step + 1, [failed]);
 }
 
 /** Compensations run newest first; steps with nothing to undo are passed over. */
