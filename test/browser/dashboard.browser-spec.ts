@@ -53,6 +53,8 @@ describe('saga dashboard in a browser', () => {
     const statusOf = (sagaId: string) => page.locator(`[data-saga-id="${sagaId}"] [data-testid="saga-status"]`).textContent();
     expect(await statusOf(sagas.completed.sagaId)).toBe('COMPLETED');
     expect(await statusOf(sagas.compensated.sagaId)).toBe('COMPENSATED');
+    // Each saga with the version of its definition it runs on.
+    expect(await page.locator(`[data-saga-id="${sagas.completed.sagaId}"] [data-testid="saga-type"]`).textContent()).toBe('place-order v1');
     expect(await page.locator('[data-testid="count-COMPLETED"] b').textContent()).toBe('1');
     expect(await page.locator('[data-testid="count-COMPENSATED"] b').textContent()).toBe('1');
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-list.png`, fullPage: true });
