@@ -1,17 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
+import { parseMetrics as parse } from './support/prometheus-text.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-/** Parses Prometheus text into `name{labels}` → value. */
-function parse(text: string): Map<string, number> {
-  const values = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = /^([a-z_:]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (m) values.set(m[1], Number(m[2]));
-  }
-  return values;
-}
 
 describe('metrics', () => {
   let t: TestApp;

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 /**
  * The app's Prometheus metrics, in a registry of its own (several apps can share a process in
@@ -15,6 +16,13 @@ export class Metrics {
     name: 'saga_finished_total',
     help: 'Sagas that reached COMPLETED, COMPENSATED or FAILED',
     labelNames: ['type', 'status'],
+    registers: [this.registry],
+  });
+  readonly sagaDuration = new Histogram({
+    name: 'saga_duration_seconds',
+    help: 'From a saga\'s start to COMPLETED, COMPENSATED or FAILED (outcome), observed as saga_finished_total counts it',
+    labelNames: ['type', 'outcome'],
+    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
     registers: [this.registry],
   });
   readonly compensations = new Counter({
@@ -75,7 +83,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(db: DataSource) {
+  constructor(db: DataSource, @Inject(APP_CONFIG) config: AppConfig) {
     collectDefaultMetrics({ register: this.registry });
     // Read at scrape time, from the database: true for every instance at once.
     new Gauge({
@@ -108,5 +116,28 @@ export class Metrics {
         this.set(row.n);
       },
     });
+    // Only where the saga module runs: with a database per module, no other has its table.
+    if (!config.modules.includes('saga')) return;
+    new Gauge({
+      name: 'saga_failed_waiting',
+      help: 'Sagas in FAILED now, waiting for a person to retry them (read from the database at scrape time)',
+      labelNames: ['type'],
+      registers: [this.registry],
+      async collect() {
+        const rows: { type: string; n: number }[] = await db.query(`SELECT type, count(*)::int AS n FROM saga.saga_instances WHERE status = 'FAILED' GROUP BY type`);
+        this.reset(); // a type with none left drops to nothing, not its last count
+        for (const row of rows) this.set({ type: row.type }, row.n);
+      },
+    });
+  }
+
+  /**
+   * A saga reached COMPLETED, COMPENSATED or FAILED (`status`): counted, and its time since it
+   * started (`createdAt`, the database's clock, as close to the app's as NTP keeps them) observed.
+   * Called after the commit. A FAILED saga a person retries counts again when it finishes.
+   */
+  sagaFinished(type: string, status: string, createdAt: Date): void {
+    this.sagasFinished.inc({ type, status });
+    this.sagaDuration.observe({ type, outcome: status }, Math.max(0, (Date.now() - createdAt.getTime()) / 1000));
   }
 }

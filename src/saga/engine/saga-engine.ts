@@ -292,7 +292,7 @@ export class SagaEngine implements OnModuleInit {
       this.metrics.compensations.inc({ type: saga.type, reason: state.failureReason ?? 'UNKNOWN' });
     }
     if (state.status !== saga.status && ['COMPLETED', 'COMPENSATED', 'FAILED'].includes(state.status)) {
-      this.metrics.sagasFinished.inc({ type: saga.type, status: state.status });
+      this.metrics.sagaFinished(saga.type, state.status, saga.createdAt);
     }
     this.logTransition(saga.type, saga.id, saga.data, saga.status, decision);
   }

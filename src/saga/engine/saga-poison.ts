@@ -42,7 +42,7 @@ export class SagaPoison {
     this.logger.error(`saga ${saga.id} (${saga.type}) cannot handle ${reply?.type ?? 'its timer'}, attempt ${attempts}${retry ? '' : ', FAILED'}: ${message}`);
     afterCommit(tx, () => {
       this.metrics.sagasPoisoned.inc({ type: saga.type, outcome: retry ? 'retried' : 'failed' });
-      if (state.status !== saga.status) this.metrics.sagasFinished.inc({ type: saga.type, status: state.status });
+      if (state.status !== saga.status) this.metrics.sagaFinished(saga.type, state.status, saga.createdAt);
     });
   }
 

@@ -82,7 +82,7 @@ export const SAVE_DECISIONS = statement(`WITH d AS (
   SELECT saga_id, seconds FROM done`);
 
 const COLUMNS = `id, type, definition_version, status, step_index, current_step, data, failure_reason, awaiting_message_id, attempt, last_error, version,
-  poison_attempts, poisoned_status, held_reply`;
+  poison_attempts, poisoned_status, held_reply, created_at`;
 
 /** A saga's poisoning (see `Poisoned`); its timer fires $7 ms from now (null: none). */
 const SAVE_POISONING = statement(`UPDATE saga.saga_instances
@@ -250,6 +250,7 @@ function fromRow(row: SagaRow): SagaInstance {
     poisonAttempts: row.poison_attempts as number,
     poisonedStatus: row.poisoned_status as SagaInstance['poisonedStatus'],
     heldReply: row.held_reply as HeldReply | null,
+    createdAt: row.created_at as Date,
   });
 }
 
