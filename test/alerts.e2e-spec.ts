@@ -1,12 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { FaultInjector } from '../src/messaging/fault-injector.js';
+import { alertRules, metricNames, readDockerYaml } from './support/alert-rules.js';
 import { expectBalanced } from './support/assertions.js';
-import { parseMetrics } from './support/prometheus-text.js';
+import { declaredMetrics, parseMetrics } from './support/prometheus-text.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
 
-// Metrics that move as sagas finish, time out and fail.
+// The metrics docker/alerts.yml reads, and the saga duration histogram, moving as sagas finish.
 
 const PRODUCT = 'alert_beans';
 const STOCK = 100;
@@ -109,5 +110,13 @@ describe('alerting metrics', () => {
     expect(resumed(finished('COMPENSATED'))).toBe(1);
     expect(resumed(duration('COMPENSATED', 'count'))).toBe(1);
     await expectBalanced(t.sql, { [PRODUCT]: STOCK });
+  });
+
+  it('serves every metric the alert rules and their tests read (a renamed metric fails here)', async () => {
+    const tests = readDockerYaml<{ tests: { input_series: { series: string }[] }[] }>('alerts.test.yml').tests;
+    const read = new Set([...alertRules().flatMap((r) => metricNames(r.expr)), ...tests.flatMap((x) => x.input_series.flatMap((s) => metricNames(s.series)))]);
+    expect(read.size).toBeGreaterThanOrEqual(6);
+    const served = declaredMetrics(await scrape());
+    for (const name of read) expect({ name, served: served.has(name) }).toEqual({ name, served: true });
   });
 });
