@@ -4,6 +4,7 @@ import type { ModuleManifest } from './module-manifest.js';
 import { orderManifest } from './order/order.manifest.js';
 import { paymentManifest } from './payment/payment.manifest.js';
 import { sagaManifest } from './saga/saga.manifest.js';
+import { shippingManifest } from './shipping/shipping.manifest.js';
 
 /**
  * Every business module, by name: the one registration of a module. The compiler refuses a
@@ -14,6 +15,7 @@ export const MODULES: { readonly [M in ModuleName]: ModuleManifest & { name: M }
   saga: sagaManifest,
   inventory: inventoryManifest,
   payment: paymentManifest,
+  shipping: shippingManifest,
 };
 
 /** The manifests of the modules a process hosts (`config.modules`), in that order. */

@@ -40,7 +40,7 @@ describe('npm run verify across the databases of the modules', () => {
   let dbs: ModuleDatabases;
 
   beforeAll(async () => {
-    orders = await moduleDatabase(['order', 'saga'], `
+    orders = await moduleDatabase(['order', 'saga', 'shipping'], `
       INSERT INTO saga.saga_instances (id, type, status, step_index, current_step, data) VALUES
         ('${SAGA_CONFIRMED}', 'place-order', 'COMPLETED', 3, 'confirm-order', '{}'),
         ('${SAGA_CANCELLED}', 'place-order', 'COMPENSATED', 1, 'charge-payment', '{}');
@@ -60,7 +60,7 @@ describe('npm run verify across the databases of the modules', () => {
       INSERT INTO payment.payments (id, order_id, customer_id, amount, status) VALUES
         (gen_random_uuid(), '${CONFIRMED}', 'c1', 39.98, 'CAPTURED'),
         (gen_random_uuid(), '${CANCELLED}', 'c1', 600.00, 'DECLINED')`);
-    dbs = { order: orders.client, saga: orders.client, inventory: inventory.client, payment: payment.client };
+    dbs = { order: orders.client, saga: orders.client, shipping: orders.client, inventory: inventory.client, payment: payment.client };
   });
   afterAll(async () => {
     for (const db of [orders, inventory, payment]) await db?.client.end();
@@ -106,6 +106,12 @@ describe('npm run verify across the databases of the modules', () => {
     ['a cancelled order (in the order database) whose stock (in the inventory database) is still held', () => inventory.client,
       `UPDATE inventory.reservations SET status = 'RESERVED', lines = '[{"productId": "beans", "quantity": 0}]' WHERE order_id = '${CANCELLED}'`,
       [{ invariant: 'CANCELLED_ORDER_HOLDS_STOCK', subject: CANCELLED, detail: 'reservation still RESERVED' }]],
+    ['a cancelled order (in the order database) whose reservation (in the inventory database) was shipped', () => inventory.client,
+      `UPDATE inventory.reservations SET status = 'SHIPPED', lines = '[{"productId": "beans", "quantity": 0}]' WHERE order_id = '${CANCELLED}'`,
+      [{ invariant: 'SHIPPED_ORDER_NOT_LIVE', subject: CANCELLED, detail: 'reservation SHIPPED, order CANCELLED' }]],
+    ['a cancelled order with a created shipment', () => orders.client,
+      `INSERT INTO shipping.shipments (id, order_id, status, lines, units) VALUES (gen_random_uuid(), '${CANCELLED}', 'CREATED', '[]', 0)`,
+      [{ invariant: 'SHIPMENT_ORDER_NOT_LIVE', subject: CANCELLED, detail: 'shipment CREATED, order CANCELLED' }]],
     ['a dead letter in the inventory database', () => inventory.client, `UPDATE messaging.outbox SET processed_at = NULL, dead_at = now(), last_error = 'boom'`,
       [{ invariant: 'DEAD_LETTER', subject: expect.stringMatching(/^inventory database: \d+$/), detail: 'inventory.InventoryReserved to saga: boom' }]],
   ])('reports %s', async (_name, db, corruption, expected) => {

@@ -3,11 +3,11 @@ import { isMoney, parseMoney } from '../common/money.js';
 import { EnvReader } from './env-reader.js';
 
 /** The business modules. A process hosts some of them (`MODULES`) and reaches the others by a route. */
-export const MODULE_NAMES = ['order', 'saga', 'inventory', 'payment'] as const;
+export const MODULE_NAMES = ['order', 'saga', 'inventory', 'payment', 'shipping'] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];
 
 /** Modules whose commands have gRPC calls (see `GrpcCall`): the others are reached over RabbitMQ only. */
-const GRPC_REACHABLE: readonly ModuleName[] = ['inventory', 'payment'];
+const GRPC_REACHABLE: readonly ModuleName[] = ['inventory', 'payment', 'shipping'];
 
 /** How a process reaches a module hosted elsewhere: that module's gRPC service, or its RabbitMQ queue. */
 export type Route = { transport: 'grpc'; url: string } | { transport: 'rabbitmq' };
@@ -56,6 +56,8 @@ export interface AppConfig {
   logLevel: string;
   /** Demo rule for the payment module: totals above this (in cents) are declined. */
   paymentDeclineAboveCents: bigint;
+  /** Rule of the shipping module: the countries it ships to (ISO 3166-1 alpha-2, `SHIPPING_COUNTRIES`); empty: every country. */
+  shippingCountries: string[];
   /** The most orders placed in one transaction when requests arrive together (1: each alone). */
   orderBatchSize: number;
   relay: {
@@ -122,6 +124,8 @@ export interface AppConfig {
     paymentFailureRate: number;
     inventoryLatencyMs: number;
     paymentLatencyMs: number;
+    shippingFailureRate: number;
+    shippingLatencyMs: number;
   };
 }
 
@@ -171,6 +175,7 @@ export function loadConfig(raw: Env = process.env): AppConfig {
     logLevel: env.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     readyMaxBacklogAgeMs: ms('READY_MAX_BACKLOG_AGE_MS', 30_000),
     paymentDeclineAboveCents: parseMoney(env.string('PAYMENT_DECLINE_ABOVE', '500.00', isMoney, 'an amount with at most 2 decimals, e.g. 500.00')),
+    shippingCountries: shippingCountries(env),
     orderBatchSize: env.int('ORDER_BATCH_SIZE', 16, { min: 1, max: 1000 }),
     relay: {
       enabled: env.bool('RELAY_ENABLED', true),
@@ -212,6 +217,8 @@ export function loadConfig(raw: Env = process.env): AppConfig {
       paymentFailureRate: env.rate('PAYMENT_FAILURE_RATE'),
       inventoryLatencyMs: env.int('INVENTORY_LATENCY_MS', 0, { max: 10 * 60_000 }),
       paymentLatencyMs: env.int('PAYMENT_LATENCY_MS', 0, { max: 10 * 60_000 }),
+      shippingFailureRate: env.rate('SHIPPING_FAILURE_RATE'),
+      shippingLatencyMs: env.int('SHIPPING_LATENCY_MS', 0, { max: 10 * 60_000 }),
     },
   };
   checkRelations(env, config);
@@ -250,6 +257,14 @@ function routes(env: EnvReader, hosted: ModuleName[]): AppConfig['routes'] {
     }
   }
   return found;
+}
+
+/** `SHIPPING_COUNTRIES`: two-letter country codes (`US,DE`), upper-cased; none: shipping goes everywhere. */
+function shippingCountries(env: EnvReader): string[] {
+  const codes = env.list('SHIPPING_COUNTRIES').map((c) => c.toUpperCase());
+  const bad = codes.filter((c) => !/^[A-Z]{2}$/.test(c));
+  env.check(bad.length === 0, `SHIPPING_COUNTRIES must list two-letter country codes (ISO 3166-1 alpha-2) such as US,DE, got "${bad.join(', ')}"`);
+  return codes.filter((c) => !bad.includes(c));
 }
 
 /** Origins as browsers send them: `https://shop.example` or `http://localhost:8080`, no path, no trailing slash, no wildcard. */

@@ -24,6 +24,6 @@ export class CreateProductHandler implements ICommandHandler<CreateProduct, Stoc
     };
     const created = await this.db.transaction((tx) => insertProduct(tx, product));
     if (!created) throw new InventoryError('PRODUCT_EXISTS', `Product ${product.id} already exists`);
-    return { id: product.id, name: product.name, price: product.price, available: product.available, reserved: 0 };
+    return { id: product.id, name: product.name, price: product.price, available: product.available, reserved: 0, shipped: 0 };
   }
 }

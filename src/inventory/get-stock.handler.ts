@@ -11,6 +11,6 @@ export class GetStockHandler implements IQueryHandler<GetStock, StockView> {
   async execute({ productId }: GetStock): Promise<StockView> {
     const p = await this.db.getRepository(Product).findOneBy({ id: productId });
     if (!p) throw new InventoryError('PRODUCT_NOT_FOUND', `Product ${productId} not found`);
-    return { id: p.id, name: p.name, price: p.price, available: p.available, reserved: p.reserved };
+    return { id: p.id, name: p.name, price: p.price, available: p.available, reserved: p.reserved, shipped: p.shipped };
   }
 }

@@ -28,7 +28,7 @@ export class InventoryController {
 
   @Get(':id')
   @Requires('business.read')
-  @ApiOperation({ summary: "A product's price and stock (available and reserved)" })
+  @ApiOperation({ summary: "A product's price and stock (available, reserved and shipped)" })
   @ApiOkResponse({ type: StockViewDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   get(@Param() { id }: ProductIdParams): Promise<StockView> {

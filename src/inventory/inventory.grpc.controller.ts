@@ -1,8 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
-import { GetStockGrpcDto, ReleaseInventoryGrpcDto, ReserveInventoryGrpcDto } from './dto/inventory.grpc.dto.js';
-import { GetStock, InventoryReleased, InventoryReserved, ReleaseInventory, ReserveInventory } from './inventory.messages.js';
+import { GetStockGrpcDto, ReleaseInventoryGrpcDto, ReserveInventoryGrpcDto, ShipReservationGrpcDto } from './dto/inventory.grpc.dto.js';
+import { GetStock, InventoryReleased, InventoryReserved, ReleaseInventory, ReserveInventory, type ReservationShipped, ShipReservation } from './inventory.messages.js';
 import type { ReserveReply } from './reserve-inventory.handler.js';
 import { Requires } from '../auth/requires.decorator.js';
 
@@ -33,6 +33,14 @@ export class InventoryGrpcController {
     const command = new ReleaseInventory({ orderId: req.orderId }, { messageId: `grpc:${req.idempotencyKey}` });
     const reply: InventoryReleased = await this.commands.execute(command);
     return { released: reply.data.released };
+  }
+
+  @GrpcMethod('InventoryService', 'ShipReservation')
+  @Requires('participant.call')
+  async ship(@Payload() req: ShipReservationGrpcDto) {
+    const command = new ShipReservation({ orderId: req.orderId }, { messageId: `grpc:${req.idempotencyKey}` });
+    const reply: ReservationShipped = await this.commands.execute(command);
+    return { shipped: reply.data.shipped };
   }
 
   @GrpcMethod('InventoryService', 'GetStock')

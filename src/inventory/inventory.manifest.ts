@@ -5,6 +5,7 @@ import type { ModuleManifest } from '../module-manifest.js';
 import { InventoryError } from './inventory.errors.js';
 import { InventoryModule } from './inventory.module.js';
 import { InventorySchema1763800000000 } from './migrations/1763800000000-inventory-schema.js';
+import { ShippedStock1765200000000 } from './migrations/1765200000000-shipped-stock.js';
 import { Product } from './product.entity.js';
 import { Reservation } from './reservation.entity.js';
 
@@ -13,7 +14,7 @@ export const inventoryManifest = {
   name: 'inventory',
   module: InventoryModule,
   entities: [Product, Reservation],
-  migrations: [InventorySchema1763800000000],
+  migrations: [InventorySchema1763800000000, ShippedStock1765200000000],
   grpc: { protoFile: 'inventory.proto', package: 'inventory.v1' },
   errors: errorStatuses(InventoryError, {
     PRODUCT_NOT_FOUND: { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND },

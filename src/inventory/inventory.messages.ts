@@ -26,7 +26,7 @@ export class InventoryRejected extends Event<{ orderId: string; reason: string; 
   static readonly type = 'inventory.InventoryRejected';
 }
 
-/** Give an order's held stock back; a no-op success when nothing is held. */
+/** Give an order's held stock back; a no-op success when nothing is held (or it was shipped already). */
 export class ReleaseInventory extends Command<{ orderId: string }> {
   static readonly type = 'inventory.ReleaseInventory';
   static readonly grpc: GrpcCall<ReleaseInventory, object, { released: boolean }> = {
@@ -42,12 +42,32 @@ export class InventoryReleased extends Event<{ orderId: string; released: boolea
   static readonly type = 'inventory.InventoryReleased';
 }
 
+/**
+ * Take an order's reserved units out of stock for good (they were shipped); answered by
+ * ReservationShipped. A no-op success when the order holds no stock: none reserved, or released.
+ */
+export class ShipReservation extends Command<{ orderId: string }> {
+  static readonly type = 'inventory.ShipReservation';
+  static readonly grpc: GrpcCall<ShipReservation, object, { shipped: boolean }> = {
+    service: 'inventory.v1.InventoryService',
+    method: 'ShipReservation',
+    request: ({ data }, idempotencyKey) => ({ idempotencyKey, orderId: data.orderId }),
+    reply: (r, { data }) => new ReservationShipped({ orderId: data.orderId, shipped: r.shipped }),
+  };
+}
+
+/** `shipped`: the order's reservation is SHIPPED, its units gone from stock (false when it held none). */
+export class ReservationShipped extends Event<{ orderId: string; shipped: boolean }> {
+  static readonly type = 'inventory.ReservationShipped';
+}
+
 export interface StockView {
   id: string;
   name: string;
   price: string;
   available: number;
   reserved: number;
+  shipped: number;
 }
 
 /** In-process query: a product's stock, or InventoryError PRODUCT_NOT_FOUND. */
@@ -55,4 +75,4 @@ export class GetStock {
   constructor(readonly productId: string) {}
 }
 
-registerMessages(ReserveInventory, InventoryReserved, InventoryRejected, ReleaseInventory, InventoryReleased);
+registerMessages(ReserveInventory, InventoryReserved, InventoryRejected, ReleaseInventory, InventoryReleased, ShipReservation, ReservationShipped);

@@ -5,9 +5,10 @@ import { InventoryController } from './inventory.controller.js';
 import { InventoryGrpcController } from './inventory.grpc.controller.js';
 import { ReleaseInventoryHandler } from './release-inventory.handler.js';
 import { ReserveInventoryHandler } from './reserve-inventory.handler.js';
+import { ShipReservationHandler } from './ship-reservation.handler.js';
 
 @Module({
   controllers: [InventoryController, InventoryGrpcController],
-  providers: [ReserveInventoryHandler, ReleaseInventoryHandler, CreateProductHandler, GetStockHandler],
+  providers: [ReserveInventoryHandler, ReleaseInventoryHandler, ShipReservationHandler, CreateProductHandler, GetStockHandler],
 })
 export class InventoryModule {}

@@ -1,8 +1,8 @@
 import { Check, Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
-/** A product and its stock: `available` can be reserved, `reserved` is held for orders. */
+/** A product and its stock: `available` can be reserved, `reserved` is held for orders, `shipped` has left for good. */
 @Entity({ schema: 'inventory', name: 'products' })
-@Check('products_stock_valid', '"available" >= 0 AND "reserved" >= 0 AND "available" + "reserved" <= "stocked"')
+@Check('products_stock_valid', '"available" >= 0 AND "reserved" >= 0 AND "shipped" >= 0 AND "available" + "reserved" + "shipped" <= "stocked"')
 export class Product {
   @PrimaryColumn({ type: 'text' })
   id!: string;
@@ -20,7 +20,11 @@ export class Product {
   @Column({ type: 'int', default: 0 })
   reserved!: number;
 
-  /** Units ever put into stock: available + reserved never exceeds it (the consistency check compares). */
+  /** Units of shipped reservations: out of the warehouse, no longer available nor held. */
+  @Column({ type: 'int', default: 0 })
+  shipped!: number;
+
+  /** Units ever put into stock: available + reserved + shipped never exceeds it (the consistency check compares). */
   @Column({ type: 'int' })
   stocked!: number;
 

@@ -11,7 +11,11 @@ import { findReservationForUpdate, insertReservation, moveStock } from './stock.
 export class ReleaseInventoryHandler implements ICommandHandler<ReleaseInventory, InventoryReleased> {
   constructor(private readonly participant: Participant) {}
 
-  /** Gives held stock back once; with nothing held it leaves a tombstone (a late reservation is refused) and succeeds. */
+  /**
+   * Gives held stock back once; with nothing held it leaves a tombstone (a late reservation is
+   * refused) and succeeds. A SHIPPED reservation's units have left the warehouse: its release is a
+   * no-op success that answers `released: false` (getting goods back is a return, not a release).
+   */
   execute(cmd: ReleaseInventory): Promise<InventoryReleased> {
     const { orderId } = cmd.data;
     return this.participant.answer(INVENTORY_CONSUMER, cmd, DeliveryContext.of(cmd), async (tx) => {
@@ -23,7 +27,7 @@ export class ReleaseInventoryHandler implements ICommandHandler<ReleaseInventory
         await tx.update(Reservation, { orderId }, { status: 'RELEASED' });
       }
       // Says whether stock held for the order is back, so a repeated release answers the same.
-      const released = reservation !== null && reservation.status !== 'REJECTED' && reservation.lines.length > 0;
+      const released = (reservation?.status === 'RESERVED' || reservation?.status === 'RELEASED') && reservation.lines.length > 0;
       return new InventoryReleased({ orderId, released });
     });
   }

@@ -4,7 +4,8 @@ import type { StockLine } from './inventory.messages.js';
 /**
  * The outcome of reserving stock for one order, kept so a repeated request gets the same
  * answer. RELEASED with no lines is a tombstone: the release arrived before the reservation,
- * so a late ReserveInventory for that order is refused.
+ * so a late ReserveInventory for that order is refused. SHIPPED: its units left the warehouse
+ * (ShipReservation); it can no longer be released.
  */
 @Entity({ schema: 'inventory', name: 'reservations' })
 export class Reservation {
@@ -15,7 +16,7 @@ export class Reservation {
   id!: string;
 
   @Column({ type: 'text' })
-  status!: 'RESERVED' | 'REJECTED' | 'RELEASED';
+  status!: 'RESERVED' | 'REJECTED' | 'RELEASED' | 'SHIPPED';
 
   @Column({ type: 'jsonb' })
   lines!: StockLine[];

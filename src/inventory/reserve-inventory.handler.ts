@@ -21,7 +21,8 @@ export class ReserveInventoryHandler implements ICommandHandler<ReserveInventory
 }
 
 function replyFor(r: Reservation): ReserveReply {
-  if (r.status === 'RESERVED') return new InventoryReserved({ orderId: r.orderId, reservationId: r.id });
+  // A shipped reservation was reserved first: asked again, the reservation still succeeded.
+  if (r.status === 'RESERVED' || r.status === 'SHIPPED') return new InventoryReserved({ orderId: r.orderId, reservationId: r.id });
   if (r.status === 'RELEASED') return new InventoryRejected({ orderId: r.orderId, reason: 'RELEASED' });
   const [reason, productId] = (r.reason ?? 'OUT_OF_STOCK').split(':');
   return new InventoryRejected({ orderId: r.orderId, reason, productId });

@@ -12,6 +12,13 @@ export const MOVE_STOCK = statement(`UPDATE inventory.products p
         updated_at = now()
    FROM unnest($1::text[], $2::int[]) AS l(product_id, quantity)
   WHERE p.id = ANY($1::text[]) AND p.id = l.product_id`);
+/** Moves a shipped reservation's units from reserved to shipped: $1 / $2 product ids and quantities (merged). */
+export const SHIP_STOCK = statement(`UPDATE inventory.products p
+    SET reserved = p.reserved - l.quantity,
+        shipped = p.shipped + l.quantity,
+        updated_at = now()
+   FROM unnest($1::text[], $2::int[]) AS l(product_id, quantity)
+  WHERE p.id = ANY($1::text[]) AND p.id = l.product_id`);
 const FIND_RESERVATION_FOR_UPDATE = statement('SELECT order_id, id, status, lines, reason FROM inventory.reservations WHERE order_id = $1 FOR UPDATE');
 const INSERT_RESERVATION = statement('INSERT INTO inventory.reservations (order_id, id, status, lines, reason) VALUES ($1, $2, $3, $4::jsonb, $5)');
 
@@ -63,6 +70,12 @@ export function mergeLines(lines: StockLine[]): StockLine[] {
 export async function moveStock(tx: EntityManager, lines: StockLine[], direction: 1 | -1): Promise<void> {
   const merged = mergeLines(lines);
   await execute(tx, MOVE_STOCK, [merged.map((l) => l.productId), merged.map((l) => l.quantity), direction]);
+}
+
+/** Takes a reservation's units out of stock for good: reserved to shipped, one statement for all lines. */
+export async function shipStock(tx: EntityManager, lines: StockLine[]): Promise<void> {
+  const merged = mergeLines(lines);
+  await execute(tx, SHIP_STOCK, [merged.map((l) => l.productId), merged.map((l) => l.quantity)]);
 }
 
 /** The order's reservation, locked until the transaction ends; null if it has none yet. */

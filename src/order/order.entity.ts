@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { ShippingAddress } from '../shipping/shipping.messages.js';
 import { OrderItem } from './order-item.entity.js';
 
 export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'CANCELLED';
@@ -21,6 +22,10 @@ export class Order {
 
   @Column({ name: 'failure_reason', type: 'text', nullable: true })
   failureReason!: string | null;
+
+  /** Where the order goes, as placed (country upper-case); null when it was placed without one. */
+  @Column({ name: 'shipping_address', type: 'jsonb', nullable: true })
+  shippingAddress!: ShippingAddress | null;
 
   @Column({ name: 'saga_id', type: 'uuid' })
   sagaId!: string;

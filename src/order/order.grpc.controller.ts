@@ -18,8 +18,8 @@ export class OrderGrpcController {
   @GrpcMethod('OrderService', 'CreateOrder')
   @Requires('orders.place')
   async createOrder(@Payload() req: CreateOrderGrpcDto) {
-    const { customerId, items, idempotencyKey } = req;
-    const result: PlaceOrderResult = await this.commands.execute(new PlaceOrder({ customerId, items }, idempotencyKey));
+    const { customerId, items, shippingAddress, idempotencyKey } = req;
+    const result: PlaceOrderResult = await this.commands.execute(new PlaceOrder({ customerId, items, shippingAddress }, idempotencyKey));
     return { ...toGrpc(result.order), replayed: result.replayed };
   }
 

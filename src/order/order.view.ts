@@ -1,4 +1,5 @@
 import type { Order, OrderStatus } from './order.entity.js';
+import type { ShippingAddress } from '../shipping/shipping.messages.js';
 import type { OrderItem } from './order-item.entity.js';
 
 export interface OrderItemView {
@@ -15,6 +16,8 @@ export interface OrderView {
   items: OrderItemView[];
   totalAmount: string;
   failureReason: string | null;
+  /** Null when the order was placed without one. */
+  shippingAddress: ShippingAddress | null;
   sagaId: string;
   createdAt: string;
   updatedAt: string;
@@ -28,6 +31,7 @@ export function toOrderView(order: Order, items: OrderItem[]): OrderView {
     items: [...items].sort((a, b) => a.line - b.line).map((i) => ({ productId: i.productId, quantity: i.quantity, price: i.unitPrice })),
     totalAmount: order.totalAmount,
     failureReason: order.failureReason,
+    shippingAddress: order.shippingAddress ?? null,
     sagaId: order.sagaId,
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),

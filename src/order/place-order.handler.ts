@@ -12,6 +12,7 @@ import { IdempotencyKey } from './idempotency-key.entity.js';
 import { OrderItem } from './order-item.entity.js';
 import { Order } from './order.entity.js';
 import { OrderError } from './order.errors.js';
+import type { ShippingAddress } from '../shipping/shipping.messages.js';
 import { OrderCreatedEvent } from './order.messages.js';
 import { toOrderView, type OrderView } from './order.view.js';
 import { placeOrderSaga } from './place-order.saga.js';
@@ -19,6 +20,7 @@ import { placeOrderSaga } from './place-order.saga.js';
 export interface PlaceOrderInput {
   customerId: string;
   items: { productId: string; quantity: number; price: string | number }[];
+  shippingAddress?: ShippingAddress | null;
 }
 
 /** In-process command behind POST /orders and gRPC CreateOrder. */
@@ -37,7 +39,7 @@ export interface PlaceOrderResult {
 
 /** The order and its lines in one statement (it runs for every order); the database stamps the times. */
 const INSERT_ORDER = statement(`WITH placed AS (
-    INSERT INTO orders.orders (id, customer_id, status, total_amount, saga_id) VALUES ($1, $2, 'PENDING', $3, $4)
+    INSERT INTO orders.orders (id, customer_id, status, total_amount, saga_id, shipping_address) VALUES ($1, $2, 'PENDING', $3, $4, $6::jsonb)
     RETURNING created_at, updated_at
   ), lines AS (
     INSERT INTO orders.order_items (order_id, line, product_id, quantity, unit_price)
@@ -70,7 +72,9 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrder
   execute({ input, idempotencyKey }: PlaceOrder): Promise<PlaceOrderResult> {
     const items = input.items.map((i) => ({ productId: i.productId, quantity: i.quantity, price: formatMoney(parseMoney(i.price)) }));
     const total = formatMoney(items.reduce((sum, i) => sum + BigInt(i.quantity) * parseMoney(i.price), 0n));
-    const requestHash = hashRequest({ customerId: input.customerId, items });
+    const shippingAddress = input.shippingAddress ? normalAddress(input.shippingAddress) : null;
+    // The address counts only when given, so requests without one hash as they always did.
+    const requestHash = hashRequest({ customerId: input.customerId, items, ...(shippingAddress && { shippingAddress }) });
     return this.batcher.run(async (tx) => {
       if (idempotencyKey) {
         const earlier = await claimKey(tx, idempotencyKey, requestHash);
@@ -78,7 +82,7 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrder
       }
       const orderId = randomUUID();
       const sagaId = randomUUID();
-      const order = Object.assign(new Order(), { id: orderId, customerId: input.customerId, status: 'PENDING', totalAmount: total, failureReason: null, sagaId });
+      const order = Object.assign(new Order(), { id: orderId, customerId: input.customerId, status: 'PENDING', totalAmount: total, failureReason: null, shippingAddress, sagaId });
       const rows = items.map((i, line) => Object.assign(new OrderItem(), { orderId, line, productId: i.productId, quantity: i.quantity, unitPrice: i.price }));
       const placed = await execute<{ created_at: Date; updated_at: Date }>(tx, INSERT_ORDER, [
         orderId,
@@ -86,11 +90,13 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrder
         total,
         sagaId,
         JSON.stringify(rows.map(({ line, productId, quantity, unitPrice }) => ({ line, product_id: productId, quantity, unit_price: unitPrice }))),
+        shippingAddress && JSON.stringify(shippingAddress),
       ]);
       const [stamps] = placed.rows;
       Object.assign(order, { createdAt: stamps.created_at, updatedAt: stamps.updated_at });
       const lines = items.map(({ productId, quantity }) => ({ productId, quantity }));
-      await this.sagas.start(tx, placeOrderSaga, { orderId, customerId: input.customerId, lines, totalAmount: total }, sagaId);
+      const data = { orderId, customerId: input.customerId, lines, totalAmount: total, ...(shippingAddress && { shippingAddress }) };
+      await this.sagas.start(tx, placeOrderSaga, data, sagaId);
       // For systems outside (a row only when they are published: RABBITMQ_URL).
       await this.outbox.add(tx, new OrderCreatedEvent({ orderId, customerId: input.customerId, totalAmount: total, items }, { correlationId: sagaId }));
       const view = toOrderView(order, rows);
@@ -100,8 +106,13 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrder
   }
 }
 
+/** An address in one spelling: fields in one order, the country upper-case, an empty state left out. */
+function normalAddress({ street, city, state, zipCode, country }: ShippingAddress): ShippingAddress {
+  return { street, city, ...(state ? { state } : {}), zipCode, country: country.toUpperCase() };
+}
+
 /** The same request however it was spelled: price 19.9, "19.9" and "19.90" are one. */
-function hashRequest(request: { customerId: string; items: { productId: string; quantity: number; price: string }[] }): string {
+function hashRequest(request: { customerId: string; items: { productId: string; quantity: number; price: string }[]; shippingAddress?: ShippingAddress }): string {
   return createHash('sha256').update(JSON.stringify(request)).digest('hex');
 }
 

@@ -1,6 +1,7 @@
 import { InventoryRejected, InventoryReserved, ReleaseInventory, ReserveInventory, type StockLine } from '../inventory/inventory.messages.js';
 import { PaymentCaptured, PaymentDeclined, ProcessPayment, RefundPayment } from '../payment/payment.messages.js';
 import { defineSaga, fail } from '../saga/engine/saga-definition.js';
+import type { ShippingAddress } from '../shipping/shipping.messages.js';
 import { CancelOrder, ConfirmOrder, OrderConfirmed } from './order.messages.js';
 
 export interface PlaceOrderData {
@@ -8,6 +9,8 @@ export interface PlaceOrderData {
   customerId: string;
   lines: StockLine[];
   totalAmount: string;
+  /** Where the order goes, when it was placed with an address. */
+  shippingAddress?: ShippingAddress;
   reservationId?: string;
   paymentId?: string;
 }

@@ -52,7 +52,7 @@ const inEveryDatabase =
  * any databases, live or after a crash, as often as wanted. A check that spans modules reads each
  * side from its own module's database and compares in code, since the two may be different
  * databases: it reads the few rows that could break it on one side (finished sagas, live
- * reservations, captured payments, confirmed orders) and looks up only those on the other.
+ * reservations, captured payments, confirmed orders, created shipments) and looks up only those on the other.
  */
 export const CHECKS: Check[] = [
   {
@@ -83,11 +83,11 @@ export const CHECKS: Check[] = [
   },
   {
     invariant: 'STOCK_NOT_CONSERVED',
-    rule: 'for each product, available + reserved equals the units ever stocked',
+    rule: 'for each product, available + reserved + shipped equals the units ever stocked',
     find: inModule(
       'inventory',
-      `SELECT id AS subject, format('available %s + reserved %s <> stocked %s', available, reserved, stocked) AS detail
-         FROM inventory.products WHERE available + reserved <> stocked`,
+      `SELECT id AS subject, format('available %s + reserved %s + shipped %s <> stocked %s', available, reserved, shipped, stocked) AS detail
+         FROM inventory.products WHERE available + reserved + shipped <> stocked`,
     ),
   },
   {
@@ -110,6 +110,35 @@ export const CHECKS: Check[] = [
       const held = await rows<{ order_id: string }>(dbs.inventory, `SELECT order_id FROM inventory.reservations WHERE status = 'RESERVED'`);
       const cancelled = await lookup(dbs.order, `SELECT id::text AS key, id::text AS value FROM orders.orders WHERE status = 'CANCELLED' AND id::text = ANY($1::text[])`, held.map((r) => r.order_id));
       return held.filter((r) => cancelled.has(r.order_id)).map((r) => ({ subject: r.order_id, detail: 'reservation still RESERVED' }));
+    },
+  },
+  {
+    invariant: 'SHIPPED_NOT_ACCOUNTED',
+    rule: "a product's shipped units are exactly those of its shipped reservations",
+    find: inModule(
+      'inventory',
+      `SELECT p.id AS subject, format('shipped %s, by shipped reservations %s', p.shipped, coalesce(h.shipped, 0)) AS detail
+         FROM inventory.products p
+         LEFT JOIN (SELECT l->>'productId' AS product_id, sum((l->>'quantity')::int) AS shipped
+                      FROM inventory.reservations r, jsonb_array_elements(r.lines) l
+                     WHERE r.status = 'SHIPPED' GROUP BY 1) h ON h.product_id = p.id
+        WHERE p.shipped <> coalesce(h.shipped, 0)`,
+    ),
+  },
+  {
+    invariant: 'SHIPPED_ORDER_NOT_LIVE',
+    rule: 'a shipped reservation belongs to a CONFIRMED or PENDING order',
+    find: async (dbs) => {
+      const shipped = await rows<{ order_id: string }>(dbs.inventory, `SELECT order_id FROM inventory.reservations WHERE status = 'SHIPPED'`);
+      return notLive(dbs, shipped.map((r) => r.order_id), 'reservation SHIPPED');
+    },
+  },
+  {
+    invariant: 'SHIPMENT_ORDER_NOT_LIVE',
+    rule: 'a created shipment belongs to a CONFIRMED or PENDING order (a cancelled order has none)',
+    find: async (dbs) => {
+      const created = await rows<{ order_id: string }>(dbs.shipping, `SELECT order_id FROM shipping.shipments WHERE status = 'CREATED'`);
+      return notLive(dbs, created.map((s) => s.order_id), 'shipment CREATED');
     },
   },
   {
@@ -159,13 +188,21 @@ export const CHECKS: Check[] = [
   },
 ];
 
+/** Of these orders, those that are not CONFIRMED or PENDING (CANCELLED, or missing), as findings. */
+async function notLive(dbs: ModuleDatabases, orderIds: string[], what: string): Promise<Finding[]> {
+  const status = await lookup(dbs.order, `SELECT id::text AS key, status AS value FROM orders.orders WHERE id::text = ANY($1::text[])`, orderIds);
+  return orderIds
+    .filter((id) => status.get(id) !== 'CONFIRMED' && status.get(id) !== 'PENDING')
+    .map((id) => ({ subject: id, detail: `${what}, order ${status.get(id) ?? 'missing'}` }));
+}
+
 /** `key → value` of the rows `sql` finds for the keys in `$1` (an array). */
 async function lookup(db: Queryable, sql: string, keys: string[]): Promise<Map<string, string>> {
   if (keys.length === 0) return new Map();
   return new Map((await rows<{ key: string; value: string }>(db, sql, [keys])).map((r) => [r.key, r.value]));
 }
 
-const everyModuleOn = (db: Queryable): ModuleDatabases => ({ order: db, saga: db, inventory: db, payment: db });
+const everyModuleOn = (db: Queryable): ModuleDatabases => ({ order: db, saga: db, inventory: db, payment: db, shipping: db });
 
 /**
  * Runs every check on each module's database, or on one database that holds every module;

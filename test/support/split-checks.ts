@@ -11,7 +11,7 @@ export async function sagaStatuses(split: SplitDeployment): Promise<Record<strin
 
 /**
  * Once every outbox is drained: the checker finds nothing across the three databases (each
- * module's tables read from its own), and no saga step succeeded twice.
+ * module's tables read from its own; shipping is hosted by the front), and no saga step succeeded twice.
  */
 export async function expectSplitConsistent(split: SplitDeployment): Promise<void> {
   for (const db of Object.values(split.dbs)) {
@@ -21,7 +21,7 @@ export async function expectSplitConsistent(split: SplitDeployment): Promise<voi
     }, 30_000);
   }
   const { front, inventory, payment } = split.dbs;
-  expect(await checkConsistency({ order: front, saga: front, inventory, payment }, 0)).toEqual([]);
+  expect(await checkConsistency({ order: front, saga: front, shipping: front, inventory, payment }, 0)).toEqual([]);
   const { rows: doubled } = await front.query(
     `SELECT count(*)::int AS n FROM (SELECT 1 FROM saga.saga_steps WHERE status = 'SUCCEEDED' GROUP BY saga_id, step, action HAVING count(*) > 1) d`,
   );

@@ -69,7 +69,7 @@ export class SplitDeployment {
   async startProcess(which: 'front' | Participant): Promise<AppProcess> {
     const env =
       which === 'front'
-        ? { ...this.frontEnv, MODULES: 'order,saga', ...this.routesTo('inventory'), ...this.routesTo('payment') }
+        ? { ...this.frontEnv, MODULES: 'order,saga,shipping', ...this.routesTo('inventory'), ...this.routesTo('payment') }
         : { ...this.participantEnv, MODULES: which, GRPC_PORT: String(this.grpcPorts.get(which)) };
     // The participants have keys (the front's service key): their public readiness probe tells when they are up.
     const app = await AppProcess.start({ ...env, DATABASE_URL: this.urls[which] }, '/health/ready');

@@ -36,6 +36,13 @@ export class ReleaseInventoryGrpcDto extends IdempotentRequestDto {
   orderId!: string;
 }
 
+export class ShipReservationGrpcDto extends IdempotentRequestDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  orderId!: string;
+}
+
 export class GetStockGrpcDto {
   @IsString()
   @IsProductId()

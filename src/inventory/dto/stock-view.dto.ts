@@ -7,4 +7,5 @@ export class StockViewDto implements StockView {
   @ApiProperty({ example: '19.99' }) price!: string;
   @ApiProperty({ example: 97, description: 'Units that can still be reserved.' }) available!: number;
   @ApiProperty({ example: 3, description: 'Units held for orders.' }) reserved!: number;
+  @ApiProperty({ example: 0, description: 'Units shipped: out of stock for good.' }) shipped!: number;
 }

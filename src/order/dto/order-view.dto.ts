@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ShippingAddressDto } from '../../common/shipping-address.dto.js';
 import type { OrderStatus } from '../order.entity.js';
 import type { OrderItemView, OrderView } from '../order.view.js';
 
@@ -16,6 +17,8 @@ export class OrderViewDto implements OrderView {
   @ApiProperty({ example: '59.97', description: 'Computed by the server; exact decimal string.' }) totalAmount!: string;
   @ApiProperty({ type: String, nullable: true, example: null, description: 'Why the order was cancelled, e.g. CARD_DECLINED or OUT_OF_STOCK.' })
   failureReason!: string | null;
+  @ApiProperty({ type: ShippingAddressDto, nullable: true, description: 'Where the order goes; null when it was placed without one.' })
+  shippingAddress!: ShippingAddressDto | null;
   @ApiProperty({ example: '8b1e2f4a-9c3d-4e5f-a6b7-c8d9e0f1a2b3' }) sagaId!: string;
   @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) createdAt!: string;
   @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) updatedAt!: string;
