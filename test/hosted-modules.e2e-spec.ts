@@ -2,6 +2,8 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { call, listServices } from '../scripts/grpc-client.mjs';
+import type { ModuleName } from '../src/config/app-config.js';
+import { MODULES } from '../src/modules.js';
 import { RetentionService } from '../src/retention/retention.service.js';
 import { snapshotSchema } from './support/schema-snapshot.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -28,6 +30,16 @@ describe.each([
       expect(await grpcCode(address, 'PaymentService.GetPayment', { order_id: 'none' })).toBe(status.NOT_FOUND); // served, and nothing paid
     },
   },
+  {
+    module: 'shipping',
+    served: 'shipping.v1.ShippingService',
+    // Served, with nothing shipped; its REST route answers from its own tables.
+    exercise: async (t: TestApp, address: string) => {
+      expect(await grpcCode(address, 'ShippingService.GetShipment', { order_id: 'none' })).toBe(status.NOT_FOUND);
+      const missing = await request(t.http).get('/api/v1/orders/none/shipment').expect(404);
+      expect(missing.body.code).toBe('SHIPMENT_NOT_FOUND');
+    },
+  },
 ])('MODULES=$module on an empty database', ({ module, served, exercise }) => {
   let t: TestApp;
   let address: string;
@@ -41,8 +53,10 @@ describe.each([
   it('has the messaging schema and its own only', async () => {
     expect((await snapshotSchema(t.config.databaseUrl)).schemas).toEqual([module, 'messaging'].sort());
     const { rows } = await t.sql.query<{ name: string }>('SELECT name FROM public.migrations ORDER BY id');
-    expect(rows.map((r) => r.name)).toEqual(expect.arrayContaining(['MessagingSchema1763800000000', `${module[0].toUpperCase()}${module.slice(1)}Schema1763800000000`]));
-    expect(rows.map((r) => r.name).filter((n) => /^(Order|Saga|Inventory|Payment)Schema/.test(n))).toHaveLength(1);
+    const own = new MODULES[module as ModuleName].migrations[0]().name!;
+    expect(own).toMatch(new RegExp(`^${module[0].toUpperCase()}${module.slice(1)}Schema\\d{13}$`));
+    expect(rows.map((r) => r.name)).toEqual(expect.arrayContaining(['MessagingSchema1763800000000', own]));
+    expect(rows.map((r) => r.name).filter((n) => /^(Order|Saga|Inventory|Payment|Shipping)Schema/.test(n))).toHaveLength(1);
   });
 
   it(`serves ${served} over gRPC and no other module's service`, async () => {

@@ -31,6 +31,7 @@ describe('schema', () => {
       'payment.payments',
       'saga.saga_instances',
       'saga.saga_steps',
+      'shipping.shipments',
     ]);
   });
 });

@@ -4,13 +4,13 @@ import { checkConsistency } from '../../src/verify/consistency-check.js';
 
 /**
  * The invariants every scenario must leave behind: the outbox fully delivered, stock
- * conserved per product (available + reserved equals the initial stock), and exactly one
+ * conserved per product (available + reserved + shipped equals the initial stock), and exactly one
  * captured payment per confirmed order, none for a cancelled one.
  */
 export async function expectBalanced(sql: pg.Pool, initialStock: Record<string, number>): Promise<void> {
   const { rows: pending } = await sql.query('SELECT type, consumer, last_error FROM messaging.outbox WHERE processed_at IS NULL');
   expect(pending).toEqual([]);
-  const { rows: stock } = await sql.query('SELECT id, available + reserved AS total FROM inventory.products WHERE id = ANY($1)', [Object.keys(initialStock)]);
+  const { rows: stock } = await sql.query('SELECT id, available + reserved + shipped AS total FROM inventory.products WHERE id = ANY($1)', [Object.keys(initialStock)]);
   expect(Object.fromEntries(stock.map((r: { id: string; total: number }) => [r.id, r.total]))).toEqual(initialStock);
   const { rows: orders } = await sql.query(
     `SELECT o.id, o.status,

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 
 /** The schemas the app owns: every table in them is part of a snapshot. */
-const SCHEMAS = ['orders', 'inventory', 'payment', 'saga', 'messaging'];
+const SCHEMAS = ['orders', 'inventory', 'payment', 'shipping', 'saga', 'messaging'];
 
 /**
  * Every table of the app's schemas as a row count and a digest of its rows: two snapshots are
