@@ -47,7 +47,7 @@ describe('gRPC server reflection', () => {
 
   it('serves the messages as the .proto files write them (snake_case field names)', async () => {
     const root = await reflectedRoot(address, 'order.v1.OrderService');
-    expect(Object.keys(root.lookupType('order.v1.CreateOrderRequest').fields).sort()).toEqual(['customer_id', 'idempotency_key', 'items']);
+    expect(Object.keys(root.lookupType('order.v1.CreateOrderRequest').fields).sort()).toEqual(['customer_id', 'idempotency_key', 'items', 'shipping_address']);
     expect(Object.keys(root.lookupType('order.v1.OrderItem').fields).sort()).toEqual(['price', 'product_id', 'quantity']);
   });
 
