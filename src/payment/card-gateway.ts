@@ -6,7 +6,7 @@ export type ChargeResult = { approved: true } | { approved: false; reason: strin
 /** What the gateway says to a capture or a void of a hold: done, or why it cannot be. */
 export type HoldResult = { ok: true } | { ok: false; reason: 'HOLD_CAPTURED' | 'HOLD_VOIDED' };
 
-type Hold = { amountCents: bigint; state: 'HELD' | 'CAPTURED' | 'VOIDED' };
+type HoldState = 'HELD' | 'CAPTURED' | 'VOIDED';
 
 /** How many keys (and holds) the demo gateway remembers; a real one keeps them for a day or so. */
 const KEYS_KEPT = 100_000;
@@ -28,7 +28,7 @@ const KEYS_KEPT = 100_000;
 @Injectable()
 export class CardGateway {
   private readonly results = new Map<string, ChargeResult | HoldResult>();
-  private readonly holds = new Map<string, Hold>();
+  private readonly holds = new Map<string, HoldState>();
   /** Calls that reached the card network (not answered from a key seen before), for tests and demos. */
   private readonly made = { charges: 0, authorizations: 0, captures: 0, voids: 0 };
 
@@ -46,12 +46,12 @@ export class CardGateway {
     return this.once(idempotencyKey, () => {
       this.made.authorizations++;
       const result = this.decide(amountCents);
-      if (result.approved) this.remember(this.holds, reference, { amountCents, state: 'HELD' });
+      if (result.approved) this.remember(this.holds, reference, 'HELD');
       return result;
     });
   }
 
-  /** Takes the whole amount held under `reference`. */
+  /** Takes the whole amount held under `reference` (the demo keeps no amounts: it only says yes or no). */
   capture(idempotencyKey: string, reference: string): HoldResult {
     return this.once(idempotencyKey, () => {
       this.made.captures++;
@@ -87,9 +87,9 @@ export class CardGateway {
    * restarts, where a real gateway's would outlive it.
    */
   private settle(reference: string, to: 'CAPTURED' | 'VOIDED'): HoldResult {
-    const hold = this.holds.get(reference) ?? { amountCents: 0n, state: 'HELD' };
-    if (hold.state !== 'HELD') return { ok: false, reason: hold.state === 'CAPTURED' ? 'HOLD_CAPTURED' : 'HOLD_VOIDED' };
-    this.remember(this.holds, reference, { ...hold, state: to });
+    const state = this.holds.get(reference) ?? 'HELD';
+    if (state !== 'HELD') return { ok: false, reason: state === 'CAPTURED' ? 'HOLD_CAPTURED' : 'HOLD_VOIDED' };
+    this.remember(this.holds, reference, to);
     return { ok: true };
   }
 
