@@ -69,7 +69,7 @@ describe('parallel step groups', () => {
   const stock = async () => (await t.sql.query(`SELECT available, reserved FROM inventory.products WHERE id = $1`, [PRODUCT])).rows[0];
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { SAGA_TIMER_POLL_MS: '50', RELAY_POLL_MS: '50' } });
+    t = await startTestApp({ env: { SAGA_RETRY_ATTEMPTS: '3', SAGA_RETRY_DELAY_MS: '20', RELAY_MAX_ATTEMPTS: '1', SAGA_TIMER_POLL_MS: '50', RELAY_POLL_MS: '50' } });
     t.app.get(SagaEngine).register(holdAndCharge);
     faults = t.app.get(FaultInjector);
     await request(t.http).post('/api/v1/products').send({ id: PRODUCT, name: 'beans', price: '1.00', stock: 100 }).expect(201);
@@ -97,6 +97,24 @@ describe('parallel step groups', () => {
     expect(rows[0].data).toMatchObject({ reservationId: expect.any(String), paymentId: expect.any(String) }); // both replies applied
     expect(rows[0].progress).toEqual({ notDone: ['give-back'] });
     expect(await stock()).toEqual({ available: 98, reserved: 2 });
+    await expectBalanced(t.sql, { [PRODUCT]: 100 });
+  });
+
+  it("a member's technical failures retry its own command (same message id) while the other member is left alone", async () => {
+    faults.setLatency(ReserveInventory.type, 300);
+    faults.failNext(ProcessPayment.type, 2);
+    const sagaId = await start();
+    expect(await t.waitForSaga(sagaId)).toBe('COMPLETED');
+
+    const { rows } = await t.sql.query(
+      `SELECT step, array_agg(attempt || ':' || status ORDER BY attempt) AS attempts, count(DISTINCT message_id)::int AS ids
+         FROM saga.saga_steps WHERE saga_id = $1 GROUP BY step ORDER BY step`,
+      [sagaId],
+    );
+    expect(rows).toEqual([
+      { step: 'process-payment', attempts: ['1:FAILED', '2:FAILED', '3:SUCCEEDED'], ids: 1 },
+      { step: 'reserve-inventory', attempts: ['1:SUCCEEDED'], ids: 1 },
+    ]);
     await expectBalanced(t.sql, { [PRODUCT]: 100 });
   });
 
