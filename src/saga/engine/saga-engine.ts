@@ -346,8 +346,9 @@ export class SagaEngine implements OnModuleInit {
     this.logTransition(saga.type, saga.id, saga.data, saga.status, decision);
   }
 
-  private logTransition(type: string, sagaId: string, data: unknown, from: string | null, { state, next }: Decision<unknown>): void {
+  private logTransition(type: string, sagaId: string, data: unknown, from: string | null, { state, next, parallel }: Decision<unknown>): void {
     const { orderId } = data as { orderId?: string };
+    const sent = parallel ?? (next ? [next] : []);
     this.logger.log({
       msg: 'saga transition',
       sagaId,
@@ -355,7 +356,7 @@ export class SagaEngine implements OnModuleInit {
       sagaType: type,
       from,
       to: state.status,
-      ...(next && { next: `${next.step}/${next.action}#${next.attempt}` }),
+      ...(sent.length > 0 && { next: sent.map((n) => `${n.step}/${n.action}#${n.attempt}`).join(' + ') }),
       ...(state.failureReason && { failureReason: state.failureReason }),
     });
   }
