@@ -120,7 +120,7 @@ describe('parallel step groups', () => {
 
   it('payment declined while the stock is still being held: waits for the hold to finish, then releases it; the declined payment is never refunded', async () => {
     const before = await stock();
-    faults.setLatency(ReserveInventory.type, 600); // the "no" comes first, the hold is still in flight
+    faults.setLatency(ReserveInventory.type, 800); // the "no" comes first, the hold is still in flight
     const sagaId = await start({ amount: '900.00' }); // above PAYMENT_DECLINE_ABOVE
     expect(await t.waitForSaga(sagaId)).toBe('COMPENSATED');
 

@@ -32,7 +32,11 @@ export interface GroupMember {
   attempt: number;
   /** Its command's message id; a retry re-sends it unchanged. */
   awaiting: string;
-  /** When its reply is due at the latest (epoch ms): stamped by the engine as it sends the command. */
+  /**
+   * When its reply is due at the latest (epoch ms, by the clock of the instance that sent it):
+   * stamped by the engine as it sends the command. Clocks apart only shift which members count as
+   * due; the saga's timer (database clock) always times out at least the earliest.
+   */
   dueAt: number;
 }
 
