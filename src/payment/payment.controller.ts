@@ -14,7 +14,7 @@ export class PaymentController {
 
   @Get(':id/payment')
   @Requires('business.read')
-  @ApiOperation({ summary: "An order's payment: CAPTURED, DECLINED or REFUNDED" })
+  @ApiOperation({ summary: "An order's payment: AUTHORIZED (held), CAPTURED, DECLINED, VOIDED (hold given back) or REFUNDED" })
   @ApiOkResponse({ type: PaymentViewDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   get(@Param() { id: orderId }: PaymentOrderParams): Promise<PaymentView> {

@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { PaymentStatus } from './payment.messages.js';
 
-/** One payment per order: captured, declined, or refunded after capture. */
+/** One payment per order: authorised (held) then captured or voided, or captured at once; declined; refunded after capture. */
 @Entity({ schema: 'payment', name: 'payments' })
 export class Payment {
   @PrimaryColumn({ type: 'uuid' })

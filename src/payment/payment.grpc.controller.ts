@@ -2,8 +2,20 @@ import { Controller } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { formatMoney, parseMoney } from '../common/money.js';
-import { GetPaymentGrpcDto, ProcessPaymentGrpcDto, RefundPaymentGrpcDto } from './dto/payment.grpc.dto.js';
-import { GetPayment, PaymentDeclined, type PaymentRefunded, type PaymentView, ProcessPayment, RefundPayment } from './payment.messages.js';
+import type { AuthorizeReply } from './authorize-payment.handler.js';
+import type { CaptureReply } from './capture-payment.handler.js';
+import { AuthorizePaymentGrpcDto, CapturePaymentGrpcDto, GetPaymentGrpcDto, ProcessPaymentGrpcDto, RefundPaymentGrpcDto } from './dto/payment.grpc.dto.js';
+import {
+  AuthorizePayment,
+  CapturePayment,
+  GetPayment,
+  PaymentCaptured,
+  PaymentDeclined,
+  type PaymentRefunded,
+  type PaymentView,
+  ProcessPayment,
+  RefundPayment,
+} from './payment.messages.js';
 import type { PaymentReply } from './process-payment.handler.js';
 import { Requires } from '../auth/requires.decorator.js';
 
@@ -23,6 +35,27 @@ export class PaymentGrpcController {
     const reply: PaymentReply = await this.commands.execute(command);
     const payment: PaymentView = await this.queries.execute(new GetPayment(req.orderId));
     return { ...payment, reason: reply instanceof PaymentDeclined ? reply.data.reason : '' };
+  }
+
+  @GrpcMethod('PaymentService', 'AuthorizePayment')
+  @Requires('participant.call')
+  async authorize(@Payload() req: AuthorizePaymentGrpcDto) {
+    const amount = formatMoney(parseMoney(req.amount));
+    const command = new AuthorizePayment({ orderId: req.orderId, customerId: req.customerId, amount }, { messageId: `grpc:${req.idempotencyKey}` });
+    const reply: AuthorizeReply = await this.commands.execute(command);
+    const payment: PaymentView = await this.queries.execute(new GetPayment(req.orderId));
+    return { ...payment, reason: reply instanceof PaymentDeclined ? reply.data.reason : '' };
+  }
+
+  @GrpcMethod('PaymentService', 'CapturePayment')
+  @Requires('participant.call')
+  async capture(@Payload() req: CapturePaymentGrpcDto) {
+    const command = new CapturePayment({ orderId: req.orderId }, { messageId: `grpc:${req.idempotencyKey}` });
+    const reply: CaptureReply = await this.commands.execute(command);
+    // Built from the reply, not the payment: a refused capture may have no payment to show.
+    return reply instanceof PaymentCaptured
+      ? { captured: true, paymentId: reply.data.paymentId, amount: reply.data.amount, reason: '' }
+      : { captured: false, paymentId: '', amount: '', reason: reply.data.reason };
   }
 
   @GrpcMethod('PaymentService', 'RefundPayment')

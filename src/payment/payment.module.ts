@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AuthorizePaymentHandler } from './authorize-payment.handler.js';
+import { CapturePaymentHandler } from './capture-payment.handler.js';
 import { CardGateway } from './card-gateway.js';
 import { GetPaymentHandler } from './get-payment.handler.js';
 import { PaymentController } from './payment.controller.js';
@@ -8,6 +10,6 @@ import { RefundPaymentHandler } from './refund-payment.handler.js';
 
 @Module({
   controllers: [PaymentController, PaymentGrpcController],
-  providers: [CardGateway, ProcessPaymentHandler, RefundPaymentHandler, GetPaymentHandler],
+  providers: [CardGateway, ProcessPaymentHandler, AuthorizePaymentHandler, CapturePaymentHandler, RefundPaymentHandler, GetPaymentHandler],
 })
 export class PaymentModule {}

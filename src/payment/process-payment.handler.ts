@@ -5,6 +5,7 @@ import { DeliveryContext } from '../messaging/delivery-context.js';
 import { Participant } from '../messaging/participant.js';
 import { CardGateway } from './card-gateway.js';
 import { Payment } from './payment.entity.js';
+import { captureHold } from './payment-holds.js';
 import { findPaymentForUpdate, insertPayment } from './payment.repository.js';
 import { PaymentCaptured, PaymentDeclined, ProcessPayment } from './payment.messages.js';
 
@@ -26,6 +27,9 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPayment, Pa
    * is the order id, not the command's message id: one order is charged once whatever carries
    * the request (a saga's retries reuse the message id anyway, but a gRPC caller's command has an
    * id of its own), as the one payment row per order says.
+   *
+   * An order already authorised (AuthorizePayment) is captured rather than charged again; one
+   * whose hold was voided is declined, as its money was given back.
    */
   execute(cmd: ProcessPayment): Promise<PaymentReply> {
     const { orderId, customerId, amount } = cmd.data;
@@ -42,6 +46,8 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPayment, Pa
           declineReason: charge.approved ? null : charge.reason,
         });
         await insertPayment(tx, payment);
+      } else if (payment.status === 'AUTHORIZED') {
+        payment = await captureHold(tx, this.gateway, payment);
       }
       return replyFor(payment);
     });
@@ -50,6 +56,7 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPayment, Pa
 
 function replyFor(p: Payment): PaymentReply {
   if (p.status === 'DECLINED') return new PaymentDeclined({ orderId: p.orderId, paymentId: p.id, reason: p.declineReason ?? 'CARD_DECLINED' });
+  if (p.status === 'VOIDED') return new PaymentDeclined({ orderId: p.orderId, paymentId: p.id, reason: 'VOIDED' });
   // A REFUNDED payment was captured first: the charge itself succeeded.
   return new PaymentCaptured({ orderId: p.orderId, paymentId: p.id, amount: p.amount });
 }

@@ -7,6 +7,7 @@ import { SagaStepRecord } from './engine/saga-step.entity.js';
 import { SagaSchema1763800000000 } from './migrations/1763800000000-saga-schema.js';
 import { PoisonedSagas1764900000000 } from './migrations/1764900000000-poisoned-sagas.js';
 import { SagaDefinitionVersions1765100000000 } from './migrations/1765100000000-saga-definition-versions.js';
+import { SagaProgress1765200000000 } from './migrations/1765200000000-saga-progress.js';
 import { SagaError } from './saga.errors.js';
 import { SagaModule } from './saga.module.js';
 
@@ -15,7 +16,7 @@ export const sagaManifest = {
   name: 'saga',
   module: SagaModule,
   entities: [SagaInstance, SagaStepRecord],
-  migrations: [SagaSchema1763800000000, PoisonedSagas1764900000000, SagaDefinitionVersions1765100000000],
+  migrations: [SagaSchema1763800000000, PoisonedSagas1764900000000, SagaDefinitionVersions1765100000000, SagaProgress1765200000000],
   grpc: { protoFile: 'saga.proto', package: 'saga.v1' },
   errors: errorStatuses(SagaError, {
     SAGA_NOT_FOUND: { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND },

@@ -52,7 +52,7 @@ const inEveryDatabase =
  * any databases, live or after a crash, as often as wanted. A check that spans modules reads each
  * side from its own module's database and compares in code, since the two may be different
  * databases: it reads the few rows that could break it on one side (finished sagas, live
- * reservations, captured payments, confirmed orders, created shipments) and looks up only those on the other.
+ * reservations, captured or held payments, confirmed orders, created shipments) and looks up only those on the other.
  */
 export const CHECKS: Check[] = [
   {
@@ -162,11 +162,25 @@ export const CHECKS: Check[] = [
   },
   {
     invariant: 'CANCELLED_ORDER_CHARGED',
-    rule: 'a cancelled order has no captured payment (refunded or declined only)',
+    rule: 'a cancelled order has no captured payment (refunded, voided or declined only; a hold left AUTHORIZED is HOLD_ON_SETTLED_ORDER)',
     find: async (dbs) => {
       const captured = await rows<{ id: string; order_id: string }>(dbs.payment, `SELECT id::text, order_id FROM payment.payments WHERE status = 'CAPTURED'`);
       const cancelled = await lookup(dbs.order, `SELECT id::text AS key, id::text AS value FROM orders.orders WHERE status = 'CANCELLED' AND id::text = ANY($1::text[])`, captured.map((p) => p.order_id));
       return captured.filter((p) => cancelled.has(p.order_id)).map((p) => ({ subject: p.order_id, detail: `payment ${p.id} is CAPTURED` }));
+    },
+  },
+  {
+    invariant: 'HOLD_ON_SETTLED_ORDER',
+    rule: 'an AUTHORIZED payment (money held, not taken) belongs to a PENDING order: once the order is confirmed or cancelled, its hold is captured or voided within the slack',
+    find: async (dbs, slackMs) => {
+      const held = await rows<{ id: string; order_id: string }>(
+        dbs.payment,
+        `SELECT id::text, order_id FROM payment.payments WHERE status = 'AUTHORIZED' AND updated_at < now() - $1 * interval '1 millisecond'`,
+        [slackMs],
+      );
+      // Payments for ids that are no order (direct gRPC calls) are not this check's business.
+      const settled = await lookup(dbs.order, `SELECT id::text AS key, status AS value FROM orders.orders WHERE status <> 'PENDING' AND id::text = ANY($1::text[])`, held.map((p) => p.order_id));
+      return held.filter((p) => settled.has(p.order_id)).map((p) => ({ subject: p.order_id, detail: `order ${settled.get(p.order_id)}, payment ${p.id} still AUTHORIZED` }));
     },
   },
   {

@@ -17,6 +17,16 @@ export class ProcessPaymentGrpcDto extends IdempotentRequestDto {
   amount!: string;
 }
 
+/** The same fields as a charge: the amount to hold. */
+export class AuthorizePaymentGrpcDto extends ProcessPaymentGrpcDto {}
+
+export class CapturePaymentGrpcDto extends IdempotentRequestDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  orderId!: string;
+}
+
 export class RefundPaymentGrpcDto extends IdempotentRequestDto {
   @IsString()
   @IsNotEmpty()

@@ -28,6 +28,18 @@ export interface SagaStep<D> {
    * no compensation) and never makes the saga compensate. Default true.
    */
   critical?: boolean;
+  /**
+   * Runs the step only when this says so, asked with the saga's data when the step's turn comes
+   * (`(d) => !!d.shippingAddress`). A step passed over is not recorded in the history and is never
+   * compensated, whatever the data says later.
+   */
+  when?: (data: D) => boolean;
+  /**
+   * The name of the parallel group the step belongs to. Consecutive steps with the same name form
+   * one group: their commands are sent together (same transaction) and awaited together, and the
+   * saga goes past the group once every member has succeeded. See `SagaDefinition.steps`.
+   */
+  parallel?: string;
 }
 
 /** A saga type: a plain list of steps, run in order and compensated newest first. */
@@ -41,6 +53,28 @@ export interface SagaDefinition<D> {
    * ends FAILED with that reason; it never goes on with another version's steps.
    */
   version?: number;
+  /**
+   * The steps, run in order and compensated newest first. Consecutive steps sharing a `parallel`
+   * name form a group, run at once:
+   *
+   * ```ts
+   * { name: 'reserve-inventory', parallel: 'hold', invoke: …, compensate: …, onReply: … },
+   * { name: 'process-payment', parallel: 'hold', invoke: …, compensate: …, onReply: … },
+   * ```
+   *
+   * - Each member keeps its own retries, backoff, timeout and reply mapping; replies update the
+   *   data in the order they come, so members must not depend on each other's data.
+   * - When a critical member says no or fails past its attempts, the saga sends nothing more and
+   *   waits until every member still in flight has answered (or failed past its attempts), so a
+   *   command that may still run is never undone early. Then it compensates, newest first: the
+   *   members that succeeded or may have happened (failed past their attempts), never one that
+   *   said no, then the steps before the group.
+   * - The saga's deadline passing while a group runs: nothing more is awaited, the members still in
+   *   flight count as may-have-happened, and the saga compensates as above.
+   * - A member that is not critical fails on its own, as a step would.
+   * - Every member sends a command, and a critical one has a compensation (no point of no return
+   *   inside a group).
+   */
   steps: readonly SagaStep<D>[];
   /** Deadline of the whole saga; default SAGA_TIMEOUT_SECONDS. */
   timeoutMs?: number;
@@ -59,7 +93,31 @@ export function defineSaga<D>(definition: SagaDefinition<D>): SagaDefinition<D> 
       throw new Error(`${definition.type}: step ${step.name} is not critical, so it needs a command and no compensation (it is never undone)`);
     }
   }
+  checkGroups(definition);
   return definition;
+}
+
+/** A group's members are consecutive, at least two, and each sends a command it can undo (or is not critical). */
+function checkGroups<D>({ type, steps }: SagaDefinition<D>): void {
+  const closed = new Set<string>();
+  steps.forEach((step, i) => {
+    const group = step.parallel;
+    if (!group) return;
+    if (closed.has(group)) throw new Error(`${type}: the steps of parallel group ${group} must be consecutive`);
+    if (steps[i + 1]?.parallel !== group) closed.add(group);
+    if (steps[i - 1]?.parallel !== group && steps[i + 1]?.parallel !== group) throw new Error(`${type}: parallel group ${group} needs at least two steps`);
+    if (!step.invoke || (step.critical !== false && !step.compensate)) {
+      throw new Error(`${type}: step ${step.name} runs in parallel group ${group}, so it needs a command and, unless it is not critical, a compensation`);
+    }
+  });
+}
+
+/** The index of the last step of the parallel group whose first step is `first`. */
+export function groupEnd<D>(definition: SagaDefinition<D>, first: number): number {
+  const group = definition.steps[first].parallel;
+  let last = first;
+  while (group && definition.steps[last + 1]?.parallel === group) last++;
+  return last;
 }
 
 /** A reply handler for a business "no": `fail('OUT_OF_STOCK')` or `fail((d, r) => …)`. */

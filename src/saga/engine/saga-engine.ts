@@ -15,12 +15,14 @@ import { currentTraceId } from '../../observability/tracing.js';
 import type { SagaDefinition } from './saga-definition.js';
 import type { SagaInstance } from './saga-instance.entity.js';
 import { SagaPoison } from './saga-poison.js';
-import { type DecisionRow, decisionRow, type HistoryRow, insertSaga, lockDueSaga, lockSaga, lockSagas, recordRetry, saveDecisions, stateOf, type Timer } from './saga-store.js';
+import { closeAttempts, type DecisionRow, decisionRow, type HistoryRow, insertSaga, lockDueSaga, lockSaga, lockSagas, recordRetry, saveDecisions, stateOf, type Timer } from './saga-store.js';
 import {
   applyDeadline,
   applyFailure,
+  applyMemberFailures,
   applyReply,
   type Decision,
+  type GroupMember,
   isExecuting,
   isRetriable,
   resumeFailed,
@@ -84,7 +86,7 @@ export class SagaEngine implements OnModuleInit {
     if (this.definitions.get(definition.type)?.get(definition.version ?? 1) !== definition) throw new Error(`saga ${definition.type} version ${definition.version ?? 1} is not registered`);
     const decision = startSaga(definition, data);
     const deadlineMs = definition.timeoutMs ?? this.config.saga.timeoutMs;
-    const { history, delayMs } = await this.sendNext(tx, sagaId, decision, decision.finished, null);
+    const { history, delayMs } = await this.sendNext(tx, definition, sagaId, decision, decision.finished, null);
     await insertSaga(tx, sagaId, definition, decision.state, history, deadlineMs, this.timer(definition, decision, delayMs, true));
     afterCommit(tx, () => {
       this.metrics.sagasStarted.inc({ type: definition.type });
@@ -101,8 +103,9 @@ export class SagaEngine implements OnModuleInit {
     const { tx } = delivery;
     if (!(await this.inbox.markApplied(delivery, SAGA_CONSUMER, reply))) return; // redelivered
     const saga = await this.lock(tx, reply.meta.correlationId, locked);
-    const stale = reply instanceof DeliveryFailed && reply.data.attempt !== saga?.attempt;
-    if (!saga || saga.awaitingMessageId !== reply.meta.causationId || stale) {
+    const attempt = saga && awaitedAttempt(saga, reply.meta.causationId);
+    const stale = reply instanceof DeliveryFailed && reply.data.attempt !== attempt;
+    if (!saga || attempt === null || stale) {
       this.logger.warn(`dropped ${reply.type} ${reply.meta.messageId}: saga ${reply.meta.correlationId} is not waiting for it`);
       return;
     }
@@ -185,6 +188,10 @@ export class SagaEngine implements OnModuleInit {
   }
 
   private replyDecision(definition: AnyDefinition, state: SagaState<unknown>, reply: Message): Decision<unknown> {
+    if (reply instanceof DeliveryFailed && state.members) {
+      const failure = { messageId: reply.meta.causationId!, failure: { kind: 'ERROR' as const, message: reply.data.error } };
+      return applyMemberFailures(definition, state, [failure], (step) => this.stepAttempts(definition, step));
+    }
     return reply instanceof DeliveryFailed
       ? applyFailure(definition, state, { kind: 'ERROR', message: reply.data.error }, this.maxAttempts(definition, state))
       : applyReply(definition, state, reply);
@@ -192,6 +199,7 @@ export class SagaEngine implements OnModuleInit {
 
   /** The saga's timer fired: the whole saga ran out of time, or its step did (a technical failure). */
   private timerDecision(tx: EntityManager, type: string, definition: AnyDefinition, state: SagaState<unknown>, deadlinePassed: boolean): Decision<unknown> {
+    if (state.members) return this.groupTimerDecision(tx, type, definition, state, deadlinePassed);
     const timeoutMs = this.stepTimeoutMs(definition, state);
     const decision =
       (deadlinePassed ? applyDeadline(definition, state) : null) ??
@@ -203,19 +211,37 @@ export class SagaEngine implements OnModuleInit {
   }
 
   /**
+   * The timer of a saga running a parallel group fired: the saga's deadline passed, or members
+   * timed out: those due by now, and at least the earliest (the one the timer was set for, by the
+   * database's clock).
+   */
+  private groupTimerDecision(tx: EntityManager, type: string, definition: AnyDefinition, state: SagaState<unknown>, deadlinePassed: boolean): Decision<unknown> {
+    if (deadlinePassed) return applyDeadline(definition, state)!;
+    const pending = state.members!.filter((m) => m.status === 'PENDING');
+    const cutoff = Math.max(Date.now(), Math.min(...pending.map((m) => m.dueAt)));
+    const due = pending.filter((m) => m.dueAt <= cutoff);
+    const failures = due.map((m) => ({ messageId: m.awaiting, failure: { kind: 'TIMEOUT' as const, message: `no reply within ${this.memberTimeoutMs(definition, m)} ms` } }));
+    afterCommit(tx, () => {
+      for (const m of due) this.metrics.stepTimeouts.inc({ type, step: definition.steps[m.step].name, action: 'execute' });
+    });
+    return applyMemberFailures(definition, state, failures, (step) => this.stepAttempts(definition, step));
+  }
+
+  /**
    * Records a decision: its next command goes to the outbox, and the decision itself (the answered
    * attempt closed, the history rows added, the saga's new state and timer) is gathered with the
    * transaction's other decisions (`beforeCommit` under `DECISIONS`) and written just before the
    * commit: a batch of replies costs one statement, and it goes out with the COMMIT.
    */
   private async persist(tx: EntityManager, definition: AnyDefinition, saga: SagaInstance, decision: Decision<unknown>, cause: Message | null): Promise<void> {
+    if (decision.answered) return this.persistGroup(tx, definition, saga, decision, cause);
     const [first, ...rest] = decision.finished;
     // A reply closes the awaited attempt's PENDING history row. A FAILED saga's last timeout has
     // closed that row already, so a late reply to it is recorded as a row of its own.
     const late = saga.awaitingMessageId && first && saga.status === 'FAILED';
     const answered = saga.awaitingMessageId && first && !late ? first : null;
     const finished = late ? [{ ...first, attempt: saga.attempt, messageId: saga.awaitingMessageId }, ...rest] : answered ? rest : decision.finished;
-    const { history, delayMs } = await this.sendNext(tx, saga.id, decision, finished, cause);
+    const { history, delayMs } = await this.sendNext(tx, definition, saga.id, decision, finished, cause);
     const { state } = decision;
     // Past the point of no return the saga deadline no longer applies.
     const pastNoReturn = isRetriable(definition, state);
@@ -226,6 +252,22 @@ export class SagaEngine implements OnModuleInit {
       if (answered && pending.seconds != null) {
         this.metrics.stepDuration.observe({ type: saga.type, step: answered.step, action: answered.action, outcome: answered.status }, pending.seconds);
       }
+      this.observeTransition(saga, decision);
+    });
+  }
+
+  /**
+   * Records a decision about a parallel group: the members' attempts it finished are closed at once
+   * (one statement, only for sagas running a group), the rest is written as any decision.
+   */
+  private async persistGroup(tx: EntityManager, definition: AnyDefinition, saga: SagaInstance, decision: Decision<unknown>, cause: Message | null): Promise<void> {
+    const closed = await closeAttempts(tx, saga.id, decision.answered!);
+    const { history, delayMs } = await this.sendNext(tx, definition, saga.id, decision, decision.finished, cause);
+    const pastNoReturn = isRetriable(definition, decision.state); // the step after the group may be past it
+    const row = decisionRow(saga, definition, decision.state, null, pastNoReturn, this.timer(definition, decision, delayMs, !pastNoReturn));
+    await beforeCommit(tx, DECISIONS, [{ row, history, seconds: undefined }], (all) => this.write(tx, all));
+    afterCommit(tx, () => {
+      for (const c of closed) this.metrics.stepDuration.observe({ type: saga.type, step: c.step, action: c.action, outcome: c.status }, c.seconds);
       this.observeTransition(saga, decision);
     });
   }
@@ -246,6 +288,7 @@ export class SagaEngine implements OnModuleInit {
    */
   private async sendNext(
     tx: EntityManager,
+    definition: AnyDefinition,
     sagaId: string,
     decision: Decision<unknown>,
     finished: Decision<unknown>['finished'],
@@ -253,17 +296,21 @@ export class SagaEngine implements OnModuleInit {
   ): Promise<{ history: HistoryRow[]; delayMs: number }> {
     const trace_id = currentTraceId() ?? null;
     const history: HistoryRow[] = finished.map(({ messageId, ...f }) => ({ ...f, saga_id: sagaId, message_id: messageId ?? null, trace_id, delay_ms: 0, finished: true, attempt: f.attempt ?? 1 }));
-    const next = decision.next;
-    if (!next) return { history, delayMs: 0 };
-    const { command } = next;
-    if (cause) command.causedBy(cause);
-    command.meta.correlationId = sagaId;
-    command.meta.replyTo = SAGA_CONSUMER;
-    command.meta.attempt = next.attempt;
-    const delayMs = retryDelayMs(next.attempt, this.config.saga);
-    // A retry starts when its backoff is over.
-    history.push({ saga_id: sagaId, step: next.step, action: next.action, attempt: next.attempt, status: 'PENDING', message: null, message_id: command.meta.messageId, trace_id, delay_ms: delayMs, finished: false });
-    await this.outbox.add(tx, command, { delayMs });
+    let delayMs = 0;
+    for (const next of decision.parallel ?? (decision.next ? [decision.next] : [])) {
+      const { command } = next;
+      if (cause) command.causedBy(cause);
+      command.meta.correlationId = sagaId;
+      command.meta.replyTo = SAGA_CONSUMER;
+      command.meta.attempt = next.attempt;
+      delayMs = retryDelayMs(next.attempt, this.config.saga);
+      // A retry starts when its backoff is over.
+      history.push({ saga_id: sagaId, step: next.step, action: next.action, attempt: next.attempt, status: 'PENDING', message: null, message_id: command.meta.messageId, trace_id, delay_ms: delayMs, finished: false });
+      await this.outbox.add(tx, command, { delayMs });
+      // A group member's reply is due after its own backoff and timeout.
+      const member = decision.state.members?.find((m) => m.awaiting === command.meta.messageId);
+      if (member) member.dueAt = Date.now() + delayMs + this.memberTimeoutMs(definition, member);
+    }
     return { history, delayMs };
   }
 
@@ -287,7 +334,9 @@ export class SagaEngine implements OnModuleInit {
   /** Counts what the decision changed, and logs the saga's transition; runs after the commit. */
   private observeTransition(saga: SagaInstance, decision: Decision<unknown>): void {
     const { state, next } = decision;
-    if (next && next.attempt > 1) this.metrics.stepRetries.inc({ type: saga.type, step: next.step, action: next.action });
+    for (const sent of decision.parallel ?? (next ? [next] : [])) {
+      if (sent.attempt > 1) this.metrics.stepRetries.inc({ type: saga.type, step: sent.step, action: sent.action });
+    }
     if (state.status === 'COMPENSATING' && isExecuting(saga.status)) {
       this.metrics.compensations.inc({ type: saga.type, reason: state.failureReason ?? 'UNKNOWN' });
     }
@@ -297,8 +346,9 @@ export class SagaEngine implements OnModuleInit {
     this.logTransition(saga.type, saga.id, saga.data, saga.status, decision);
   }
 
-  private logTransition(type: string, sagaId: string, data: unknown, from: string | null, { state, next }: Decision<unknown>): void {
+  private logTransition(type: string, sagaId: string, data: unknown, from: string | null, { state, next, parallel }: Decision<unknown>): void {
     const { orderId } = data as { orderId?: string };
+    const sent = parallel ?? (next ? [next] : []);
     this.logger.log({
       msg: 'saga transition',
       sagaId,
@@ -306,7 +356,7 @@ export class SagaEngine implements OnModuleInit {
       sagaType: type,
       from,
       to: state.status,
-      ...(next && { next: `${next.step}/${next.action}#${next.attempt}` }),
+      ...(sent.length > 0 && { next: sent.map((n) => `${n.step}/${n.action}#${n.attempt}`).join(' + ') }),
       ...(state.failureReason && { failureReason: state.failureReason }),
     });
   }
@@ -316,6 +366,8 @@ export class SagaEngine implements OnModuleInit {
    * step timeout), or the saga's deadline if sooner while the saga executes and `deadlineApplies`.
    */
   private timer(definition: AnyDefinition, decision: Decision<unknown>, delayMs: number, deadlineApplies: boolean): Timer {
+    const pending = decision.state.members?.filter((m) => m.status === 'PENDING');
+    if (pending?.length) return { inMs: Math.max(0, Math.min(...pending.map((m) => m.dueAt)) - Date.now()), capped: deadlineApplies };
     if (!decision.next) return { inMs: null, capped: false };
     return { inMs: delayMs + this.stepTimeoutMs(definition, decision.state), capped: deadlineApplies && isExecuting(decision.state.status) };
   }
@@ -326,7 +378,15 @@ export class SagaEngine implements OnModuleInit {
 
   private maxAttempts(definition: AnyDefinition, state: SagaState<unknown>): number {
     if (state.status === 'COMPENSATING') return this.config.saga.compensationAttempts;
-    return definition.steps[state.step].retry?.attempts ?? this.config.saga.retryAttempts;
+    return this.stepAttempts(definition, state.step);
+  }
+
+  private stepAttempts(definition: AnyDefinition, step: number): number {
+    return definition.steps[step].retry?.attempts ?? this.config.saga.retryAttempts;
+  }
+
+  private memberTimeoutMs(definition: AnyDefinition, member: GroupMember): number {
+    return definition.steps[member.step].timeoutMs ?? this.config.saga.stepTimeoutMs;
   }
 
   /**
@@ -341,6 +401,12 @@ export class SagaEngine implements OnModuleInit {
     if (!definition) throw new Error(`saga ${saga.type} version ${saga.definitionVersion} is not registered (registered: ${[...versions.keys()].join(', ')})`);
     return definition;
   }
+}
+
+/** The attempt of the command `messageId` that `saga` awaits: its single awaited command, or a group member in flight; null if none. */
+function awaitedAttempt(saga: SagaInstance, messageId: string | null | undefined): number | null {
+  if (saga.awaitingMessageId === messageId) return saga.attempt;
+  return saga.progress?.members?.find((m) => m.status === 'PENDING' && m.awaiting === messageId)?.attempt ?? null;
 }
 
 /** A decision waiting for its transaction's commit; `seconds`: how long the attempt it answered took, once written. */

@@ -1,12 +1,20 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { MessageMeta } from '../../messaging/message.js';
-import type { SagaStatus } from './saga-transition.js';
+import type { GroupMember, SagaStatus } from './saga-transition.js';
 
 /** A reply as a saga holds it, to apply it again later. */
 export interface HeldReply {
   type: string;
   data: unknown;
   meta: MessageMeta;
+}
+
+/** What a saga keeps beyond one awaited command (see `progressOf`). */
+export interface SagaProgress {
+  /** The parallel group in flight: each member's command, attempt, status and due time. */
+  members?: GroupMember[];
+  /** Steps that did not happen and are never compensated. */
+  notDone?: string[];
 }
 
 /** One running or finished saga. Only the engine writes it, always under a row lock. */
@@ -42,6 +50,13 @@ export class SagaInstance {
   /** Attempt number of the awaited command; a retry re-sends the same message id. */
   @Column({ type: 'int', default: 1 })
   attempt!: number;
+
+  /**
+   * The parallel group in flight (its members' commands are awaited, `awaiting_message_id` is
+   * null meanwhile) and the steps that did not happen; null for a saga with neither.
+   */
+  @Column({ type: 'jsonb', nullable: true })
+  progress!: SagaProgress | null;
 
   /** The last technical failure (exception or timeout), kept for a person when the saga FAILED. */
   @Column({ name: 'last_error', type: 'text', nullable: true })

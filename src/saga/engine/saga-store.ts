@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { execute, statement } from '../../database/prepared.js';
 import type { SagaDefinition } from './saga-definition.js';
-import { type HeldReply, SagaInstance } from './saga-instance.entity.js';
-import type { SagaState } from './saga-transition.js';
+import { type HeldReply, SagaInstance, type SagaProgress } from './saga-instance.entity.js';
+import type { AnsweredRecord, SagaState } from './saga-transition.js';
 
 // The saga engine's SQL: the saga row and its history, each write one prepared statement.
 
@@ -44,10 +44,10 @@ const timerSql = (n: number, deadline: string): string =>
         WHEN $${n + 1}::boolean THEN least(now() + $${n}::int * interval '1 millisecond', ${deadline})
         ELSE now() + $${n}::int * interval '1 millisecond' END`;
 
-/** The saga (its definition version $15), its deadline ($12 ms from now), its timer and its history, in one statement. */
+/** The saga (its definition version $15, its progress $16), its deadline ($12 ms from now), its timer and its history, in one statement. */
 const INSERT_SAGA = statement(`WITH saga AS (
-    INSERT INTO saga.saga_instances (id, type, definition_version, status, step_index, current_step, data, failure_reason, awaiting_message_id, attempt, last_error, deadline_at, timeout_at)
-    VALUES ($1, $3, $15, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, now() + $12::int * interval '1 millisecond',
+    INSERT INTO saga.saga_instances (id, type, definition_version, status, step_index, current_step, data, failure_reason, awaiting_message_id, attempt, last_error, progress, deadline_at, timeout_at)
+    VALUES ($1, $3, $15, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $16::jsonb, now() + $12::int * interval '1 millisecond',
             ${timerSql(13, `now() + $12::int * interval '1 millisecond'`)}))
   ${INSERT_HISTORY}`);
 
@@ -58,7 +58,7 @@ const INSERT_SAGA = statement(`WITH saga AS (
  */
 export const SAVE_DECISIONS = statement(`WITH d AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS d(id uuid, status text, step_index int, current_step text, data jsonb,
-      failure_reason text, awaiting uuid, attempt int, last_error text, past_no_return boolean, timer_ms int, capped boolean,
+      failure_reason text, awaiting uuid, attempt int, last_error text, progress jsonb, past_no_return boolean, timer_ms int, capped boolean,
       answered_status text, answered_message text, answered_id uuid, answered_attempt int)),
   done AS (
     UPDATE saga.saga_steps s SET status = d.answered_status, message = d.answered_message, finished_at = now()
@@ -71,7 +71,7 @@ export const SAVE_DECISIONS = statement(`WITH d AS (
   saved AS (
     UPDATE saga.saga_instances i
        SET status = d.status, step_index = d.step_index, current_step = d.current_step, data = d.data, failure_reason = d.failure_reason,
-           awaiting_message_id = d.awaiting, attempt = d.attempt, last_error = d.last_error, version = i.version + 1, updated_at = now(),
+           awaiting_message_id = d.awaiting, attempt = d.attempt, last_error = d.last_error, progress = d.progress, version = i.version + 1, updated_at = now(),
            poison_attempts = 0, poisoned_status = NULL, held_reply = NULL, -- handled: no longer poisoned
            deadline_at = CASE WHEN d.past_no_return THEN NULL ELSE i.deadline_at END,
            timeout_at = CASE WHEN d.timer_ms IS NULL THEN NULL
@@ -81,7 +81,7 @@ export const SAVE_DECISIONS = statement(`WITH d AS (
      WHERE i.id = ANY (ARRAY(SELECT id FROM d)) AND i.id = d.id)
   SELECT saga_id, seconds FROM done`);
 
-const COLUMNS = `id, type, definition_version, status, step_index, current_step, data, failure_reason, awaiting_message_id, attempt, last_error, version,
+const COLUMNS = `id, type, definition_version, status, step_index, current_step, data, failure_reason, awaiting_message_id, attempt, last_error, progress, version,
   poison_attempts, poisoned_status, held_reply, created_at`;
 
 /** A saga's poisoning (see `Poisoned`); its timer fires $7 ms from now (null: none). */
@@ -128,7 +128,7 @@ export async function insertSaga(
   deadlineMs: number,
   timer: Timer,
 ): Promise<void> {
-  await execute(tx, INSERT_SAGA, [id, JSON.stringify(history), definition.type, ...stateParams(definition, state), deadlineMs, timer.inMs, timer.capped, definition.version ?? 1]);
+  await execute(tx, INSERT_SAGA, [id, JSON.stringify(history), definition.type, ...stateParams(definition, state), deadlineMs, timer.inMs, timer.capped, definition.version ?? 1, JSON.stringify(progressOf(state))]);
 }
 
 /** A decision about one saga, as `SAVE_DECISIONS` takes them. */
@@ -142,6 +142,7 @@ export interface DecisionRow {
   awaiting: string | null;
   attempt: number;
   last_error: string | null;
+  progress: SagaProgress | null;
   past_no_return: boolean;
   timer_ms: number | null;
   capped: boolean;
@@ -173,6 +174,7 @@ export function decisionRow(
     awaiting: state.awaiting,
     attempt: state.attempt,
     last_error: state.lastError,
+    progress: progressOf(state),
     past_no_return: pastNoReturn,
     timer_ms: timer.inMs,
     capped: timer.capped,
@@ -229,7 +231,35 @@ export function stateOf(saga: SagaInstance): SagaState<unknown> {
     attempt: saga.attempt,
     awaiting: saga.awaitingMessageId,
     lastError: saga.lastError,
+    ...(saga.progress?.members && { members: saga.progress.members }),
+    ...(saga.progress?.notDone && { notDone: saga.progress.notDone }),
   };
+}
+
+/**
+ * What a saga keeps beyond one awaited command (the `progress` column): the parallel group in
+ * flight and the steps that did not happen. Null for a saga that has neither.
+ */
+export function progressOf(state: SagaState<unknown>): SagaProgress | null {
+  const { members, notDone } = state;
+  if (!members && !notDone?.length) return null;
+  return { ...(members && { members }), ...(notDone?.length && { notDone }) };
+}
+
+/**
+ * Closes the open history rows of a parallel group's member attempts a decision finished (the
+ * single awaited attempt is closed by `SAVE_DECISIONS`); returns how long each took, in seconds.
+ */
+const CLOSE_ATTEMPTS = statement(`UPDATE saga.saga_steps s SET status = a.status, message = a.message, finished_at = now()
+    FROM jsonb_to_recordset($2::jsonb) AS a(status text, message text, "messageId" uuid, attempt int)
+   WHERE s.saga_id = $1 AND s.message_id = a."messageId" AND s.attempt = a.attempt
+     AND s.status = 'PENDING'
+  RETURNING s.step, s.action, s.status, greatest(0, extract(epoch FROM s.finished_at - s.started_at))::float AS seconds`);
+
+export async function closeAttempts(tx: EntityManager, sagaId: string, answered: AnsweredRecord[]): Promise<{ step: string; action: string; status: string; seconds: number }[]> {
+  if (answered.length === 0) return [];
+  const { rows } = await execute<{ step: string; action: string; status: string; seconds: number }>(tx, CLOSE_ATTEMPTS, [sagaId, JSON.stringify(answered)]);
+  return rows;
 }
 
 /** Maps a raw `saga_instances` row (snake_case) to the entity. */
@@ -246,6 +276,7 @@ function fromRow(row: SagaRow): SagaInstance {
     awaitingMessageId: row.awaiting_message_id as string | null,
     attempt: row.attempt as number,
     lastError: row.last_error as string | null,
+    progress: row.progress as SagaProgress | null,
     version: row.version as number,
     poisonAttempts: row.poison_attempts as number,
     poisonedStatus: row.poisoned_status as SagaInstance['poisonedStatus'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Command, Event, registerMessages } from '../../messaging/message.js';
 import { defineSaga, fail } from './saga-definition.js';
-import { applyDeadline, applyFailure, applyPoison, applyReply, resumeFailed, resumePoisoned, retryDelayMs, startSaga, type Decision } from './saga-transition.js';
+import { applyDeadline, applyFailure, applyMemberFailures, applyPoison, applyReply, resumeFailed, resumePoisoned, retryDelayMs, startSaga, type Decision, type TechnicalFailure } from './saga-transition.js';
 
 class Act extends Command<{ step: string }> {
   static readonly type = 'test.Act';
@@ -172,5 +172,143 @@ describe('steps that are not critical', () => {
     expect(() => defineSaga<D>({ type: 'bad', steps: [{ ...notify, compensate: () => new Undo({ step: 'notify' }) }] })).toThrow(
       'bad: step notify is not critical, so it needs a command and no compensation (it is never undone)',
     );
+  });
+});
+
+describe('parallel groups', () => {
+  const member = (name: string, extra: object = {}) => ({ ...step(name), parallel: 'pay-and-hold', ...extra });
+  const grouped = defineSaga<D>({ type: 'test-group', steps: [step('a'), member('b'), member('c'), step('d')] });
+  const maxAttempts = () => 2;
+  /** The saga with `a` done and the group (b ‖ c) in flight. */
+  const inGroup = () => {
+    const start = startSaga(grouped, { n: 0 });
+    return applyReply(grouped, start.state, reply(start, Done));
+  };
+  const sent = (d: Decision<D>, name: string) => d.parallel!.find((s) => s.step === name)!.command;
+  const answer = (d: Decision<D>, name: string, cls: typeof Done | typeof No) => new cls({}).causedBy(sent(d, name));
+  const failureOf = (d: Decision<D>, name: string, failure: TechnicalFailure = timeout) => [{ messageId: sent(d, name).meta.messageId, failure }];
+
+  it('sends every member at once, each awaited on its own', () => {
+    const group = inGroup();
+    expect(group.next).toBeUndefined();
+    expect(group.parallel!.map((s) => `${s.step}/${s.action}#${s.attempt}`)).toEqual(['b/execute#1', 'c/execute#1']);
+    expect(group.state).toMatchObject({ status: 'RUNNING', step: 1, awaiting: null });
+    expect(group.state.members!.map((m) => [m.step, m.status, m.awaiting])).toEqual([
+      [1, 'PENDING', sent(group, 'b').meta.messageId],
+      [2, 'PENDING', sent(group, 'c').meta.messageId],
+    ]);
+  });
+
+  it('goes on with the next step once every member succeeded, their data updates applied in reply order', () => {
+    const group = inGroup();
+    const oneDone = applyReply(grouped, group.state, answer(group, 'c', Done));
+    expect(oneDone.next).toBeUndefined();
+    expect(oneDone.parallel).toBeUndefined();
+    expect(oneDone.answered).toEqual([{ step: 'c', action: 'execute', status: 'SUCCEEDED', message: Done.type, attempt: 1, messageId: sent(group, 'c').meta.messageId }]);
+    const both = applyReply(grouped, oneDone.state, answer(group, 'b', Done));
+    expect(both.answered).toMatchObject([{ step: 'b', status: 'SUCCEEDED' }]);
+    expect(both.next).toMatchObject({ step: 'd', action: 'execute', attempt: 1 });
+    expect(both.state).toMatchObject({ status: 'RUNNING', step: 3, data: { n: 3 }, members: undefined });
+  });
+
+  it('a member saying no while another is in flight: waits for it, then compensates the one that succeeded and the steps before, newest first, never the one that said no', () => {
+    const group = inGroup();
+    const no = applyReply(grouped, group.state, answer(group, 'b', No));
+    expect(no.next).toBeUndefined(); // nothing undone while c may still run
+    expect(no.parallel).toBeUndefined();
+    expect(no.state).toMatchObject({ status: 'RUNNING', failureReason: 'NO' });
+    let d = applyReply(grouped, no.state, answer(group, 'c', Done));
+    const undone: string[] = [];
+    while (d.next) {
+      undone.push(`${d.next.step}/${d.next.action}`);
+      d = applyReply(grouped, d.state, reply(d, Done));
+    }
+    expect(undone).toEqual(['c/compensate', 'a/compensate']);
+    expect(d.state).toMatchObject({ status: 'COMPENSATED', failureReason: 'NO' });
+  });
+
+  it('a member failing past its attempts may have happened: it is compensated too, once the others settled', () => {
+    const group = inGroup();
+    const retried = applyMemberFailures(grouped, group.state, failureOf(group, 'c'), maxAttempts);
+    const gaveUp = applyMemberFailures(grouped, retried.state, failureOf(group, 'c'), maxAttempts);
+    expect(gaveUp.answered).toMatchObject([{ step: 'c', status: 'FAILED', attempt: 2, message: 'TIMEOUT: no reply within 100 ms' }]);
+    expect(gaveUp.next).toBeUndefined(); // b still in flight
+    expect(gaveUp.state).toMatchObject({ failureReason: 'C_TIMED_OUT' });
+    const settled = applyReply(grouped, gaveUp.state, answer(group, 'b', Done));
+    expect(settled.next).toMatchObject({ step: 'c', action: 'compensate' });
+    const next = applyReply(grouped, settled.state, reply(settled, Done));
+    expect(next.next).toMatchObject({ step: 'b', action: 'compensate' });
+  });
+
+  it("a member's retry re-sends its own command, same message id, the other member untouched", () => {
+    const group = inGroup();
+    const retried = applyMemberFailures(grouped, group.state, failureOf(group, 'b', error), maxAttempts);
+    expect(retried.parallel).toHaveLength(1);
+    expect(retried.parallel![0]).toMatchObject({ step: 'b', action: 'execute', attempt: 2 });
+    expect(retried.parallel![0].command.meta.messageId).toBe(sent(group, 'b').meta.messageId);
+    expect(retried.answered).toMatchObject([{ step: 'b', status: 'FAILED', message: 'ERROR: boom', attempt: 1 }]);
+    expect(retried.state.members).toEqual([{ ...group.state.members![0], attempt: 2 }, group.state.members![1]]);
+  });
+
+  it('the saga deadline during a group awaits nothing more and compensates the members that may have happened, then the steps before', () => {
+    const group = inGroup();
+    const bDone = applyReply(grouped, group.state, answer(group, 'b', Done));
+    const late = applyDeadline(grouped, bDone.state)!;
+    expect(late.answered).toMatchObject([{ step: 'c', status: 'FAILED', message: 'TIMEOUT: saga deadline passed', messageId: sent(group, 'c').meta.messageId }]);
+    expect(late.state).toMatchObject({ status: 'COMPENSATING', failureReason: 'SAGA_TIMED_OUT', members: undefined });
+    expect(late.next).toMatchObject({ step: 'c', action: 'compensate' });
+  });
+
+  it('a member that is not critical fails alone: recorded, never compensated, the group goes through', () => {
+    const notify = { name: 'n', parallel: 'pay-and-hold', critical: false, invoke: () => new Act({ step: 'n' }), onReply: { [Done.type]: (d: D) => d, [No.type]: fail<D>('NOT_SENT') } };
+    const withNotify = defineSaga<D>({ type: 'test-group-notify', steps: [step('a'), member('b'), notify, step('d')] });
+    const start = startSaga(withNotify, { n: 0 });
+    const group = applyReply(withNotify, start.state, reply(start, Done));
+    const no = applyReply(withNotify, group.state, answer(group, 'n', No));
+    expect(no.answered).toMatchObject([{ step: 'n', status: 'FAILED', message: 'NOT_SENT' }]);
+    expect(no.state.failureReason).toBeNull();
+    expect(applyReply(withNotify, no.state, answer(group, 'b', Done)).next).toMatchObject({ step: 'd', action: 'execute' });
+  });
+
+  it('refuses members that are not consecutive, a group of one, and a critical member without a compensation', () => {
+    expect(() => defineSaga<D>({ type: 'bad', steps: [member('b'), step('a'), member('c')] })).toThrow('bad: parallel group pay-and-hold needs at least two steps');
+    expect(() => defineSaga<D>({ type: 'bad', steps: [member('b'), member('c'), step('a'), member('e'), member('f')] })).toThrow('bad: the steps of parallel group pay-and-hold must be consecutive');
+    expect(() => defineSaga<D>({ type: 'bad', steps: [member('b'), member('c', { compensate: undefined })] })).toThrow(
+      'bad: step c runs in parallel group pay-and-hold, so it needs a command and, unless it is not critical, a compensation',
+    );
+  });
+});
+
+describe('conditional steps', () => {
+  type S = D & { ship?: boolean };
+  const keeps = (name: string) => ({ ...step(name), onReply: { [Done.type]: (d: S) => ({ ...d, n: d.n + 1 }), [No.type]: fail<S>('NO') } });
+  const ship = { ...keeps('ship'), when: (d: S) => d.ship === true };
+  const conditional = defineSaga<S>({ type: 'test-when', steps: [keeps('a'), ship, keeps('b')] });
+
+  it('a step whose `when` is false is passed over, unrecorded, and never compensated', () => {
+    const start = startSaga(conditional, { n: 0 });
+    const atB = applyReply(conditional, start.state, reply(start, Done));
+    expect(atB.next).toMatchObject({ step: 'b', action: 'execute' });
+    expect(atB.finished.map((f) => f.step)).toEqual(['a']);
+    expect(atB.state.notDone).toEqual(['ship']);
+    const no = applyReply(conditional, atB.state, reply(atB, No));
+    expect(no.next).toMatchObject({ step: 'a', action: 'compensate' });
+  });
+
+  it('runs and is compensated like any step when `when` holds', () => {
+    const start = startSaga(conditional, { n: 0, ship: true });
+    const atShip = applyReply(conditional, start.state, reply(start, Done));
+    expect(atShip.next).toMatchObject({ step: 'ship', action: 'execute' });
+    const atB = applyReply(conditional, atShip.state, reply(atShip, Done));
+    expect(applyReply(conditional, atB.state, reply(atB, No)).next).toMatchObject({ step: 'ship', action: 'compensate' });
+  });
+
+  it('a group member whose `when` is false is not sent, and never compensated', () => {
+    const grouped = defineSaga<S>({ type: 'test-when-group', steps: [keeps('a'), { ...ship, parallel: 'g' }, { ...keeps('b'), parallel: 'g' }] });
+    const start = startSaga(grouped, { n: 0 });
+    const group = applyReply(grouped, start.state, reply(start, Done));
+    expect(group.parallel!.map((s) => s.step)).toEqual(['b']);
+    const no = applyReply(grouped, group.state, new No({}).causedBy(group.parallel![0].command));
+    expect(no.next).toMatchObject({ step: 'a', action: 'compensate' });
   });
 });

@@ -1,5 +1,6 @@
 import type { Command, Message } from '../../messaging/message.js';
-import { isFailure, type SagaDefinition } from './saga-definition.js';
+import { groupEnd, isFailure, type SagaDefinition } from './saga-definition.js';
+import { type GroupProgress, groupDeadline, groupOutcome, memberFailures, memberReply, startGroup } from './saga-group.js';
 
 export type SagaStatus = 'STARTED' | 'RUNNING' | 'COMPLETED' | 'COMPENSATING' | 'COMPENSATED' | 'FAILED';
 export type StepAction = 'execute' | 'compensate';
@@ -16,6 +17,27 @@ export interface SagaState<D> {
   /** Message id of the awaited command; a retry re-sends it unchanged. */
   awaiting: string | null;
   lastError: string | null;
+  /** The members of the parallel group in flight (none outside a group; `awaiting` is then null). */
+  members?: GroupMember[];
+  /** Steps that did not happen, never compensated: passed over by `when`, or group members that said no. */
+  notDone?: string[];
+}
+
+/** One member of the parallel group in flight. */
+export interface GroupMember {
+  /** Its step's index. */
+  step: number;
+  /** SUCCEEDED; REFUSED: said no (did not happen); GAVE_UP: failed past its attempts (may have happened). */
+  status: 'PENDING' | 'SUCCEEDED' | 'REFUSED' | 'GAVE_UP';
+  attempt: number;
+  /** Its command's message id; a retry re-sends it unchanged. */
+  awaiting: string;
+  /**
+   * When its reply is due at the latest (epoch ms, by the clock of the instance that sent it):
+   * stamped by the engine as it sends the command. Clocks apart only shift which members count as
+   * due; the saga's timer (database clock) always times out at least the earliest.
+   */
+  dueAt: number;
 }
 
 /** A step attempt the decision finished, for the saga's history. */
@@ -35,8 +57,24 @@ export interface Decision<D> {
   /** Step attempts that finished, oldest first (the answered one, and steps done without a command). */
   finished: StepRecord[];
   /** The next command; `attempt` > 1 means a retry of the awaited one (same message id). */
-  next?: { step: string; action: StepAction; command: Command; attempt: number };
+  next?: NextCommand;
+  /** In a parallel group: the commands to send now (the members, or a member's retry); `next` is then absent. */
+  parallel?: NextCommand[];
+  /**
+   * In a parallel group: the members' attempts this decision finished, each closing its own open
+   * history row; `finished` then holds only rows of their own.
+   */
+  answered?: AnsweredRecord[];
 }
+
+export interface NextCommand {
+  step: string;
+  action: StepAction;
+  command: Command;
+  attempt: number;
+}
+
+export type AnsweredRecord = StepRecord & { attempt: number; messageId: string };
 
 /** A technical failure of the awaited command: it threw, or its reply did not come in time. */
 export interface TechnicalFailure {
@@ -68,6 +106,7 @@ export function applyReply<D>(definition: SagaDefinition<D>, state: SagaState<D>
     return compensateFrom(definition, { ...state, status: 'COMPENSATING' }, state.step - 1, [done]);
   }
   if (!isExecuting(state.status)) throw new Error(`saga is ${state.status}; it expects no reply`);
+  if (state.members) return settle(definition, memberReply(definition, state, reply));
   const handle = step.onReply?.[reply.type];
   if (!handle) throw new Error(`step ${step.name} does not expect ${reply.type}`);
   const result = handle(state.data, reply);
@@ -98,6 +137,7 @@ export function isRetriable<D>(definition: SagaDefinition<D>, state: SagaState<D
  * a compensation that keeps failing leaves the saga FAILED, for a person.
  */
 export function applyFailure<D>(definition: SagaDefinition<D>, state: SagaState<D>, failure: TechnicalFailure, maxAttempts: number): Decision<D> {
+  if (state.members) throw new Error('a parallel group is in flight: its technical failures go to applyMemberFailures');
   const step = definition.steps[state.step];
   const compensating = state.status === 'COMPENSATING';
   const action: StepAction = compensating ? 'compensate' : 'execute';
@@ -117,10 +157,43 @@ export function applyFailure<D>(definition: SagaDefinition<D>, state: SagaState<
 export function applyDeadline<D>(definition: SagaDefinition<D>, state: SagaState<D>): Decision<D> | null {
   // Compensations run to the end, however long; so does a step past the point of no return.
   if (!isExecuting(state.status) || isRetriable(definition, state)) return null;
+  if (state.members) return settle(definition, groupDeadline(definition, state));
   const step = definition.steps[state.step];
   const failed: StepRecord = { step: step.name, action: 'execute', status: 'FAILED', message: 'TIMEOUT: saga deadline passed' };
   if (step.critical === false) return skipFailed(definition, { ...state, lastError: failed.message }, failed);
   return compensateFrom(definition, { ...state, failureReason: 'SAGA_TIMED_OUT', lastError: failed.message }, state.step, [failed]);
+}
+
+/**
+ * Technical failures of members of the parallel group in flight, each answering the command
+ * `messageId` (the command threw, or timed out): see `memberFailures`. Once no member is in flight,
+ * the saga goes past the group, or compensates it.
+ */
+export function applyMemberFailures<D>(
+  definition: SagaDefinition<D>,
+  state: SagaState<D>,
+  failures: { messageId: string; failure: TechnicalFailure }[],
+  maxAttempts: (step: number) => number,
+): Decision<D> {
+  return settle(definition, memberFailures(definition, state, failures, maxAttempts));
+}
+
+/**
+ * What a group does after an event: waits while a member is in flight; once none is, goes on with
+ * the step after it, or, if a critical member failed, compensates newest first the members that
+ * succeeded or may have happened (not those that said no), then the steps before.
+ */
+function settle<D>(definition: SagaDefinition<D>, { state, answered, sends }: GroupProgress<D>): Decision<D> {
+  const members = state.members!;
+  const outcome = groupOutcome(definition, members);
+  if (outcome === 'PENDING') return { state, finished: [], answered, ...(sends.length > 0 && { parallel: sends }) };
+  const last = groupEnd(definition, state.step);
+  const done = { ...state, members: undefined };
+  const decision =
+    outcome === 'SUCCEEDED'
+      ? executeFrom(definition, { ...done, status: 'RUNNING' }, last + 1, [])
+      : compensateFrom(definition, { ...done, notDone: [...(state.notDone ?? []), ...members.filter((m) => m.status === 'REFUSED').map((m) => definition.steps[m.step].name)] }, last, []);
+  return { ...decision, answered };
 }
 
 /** A person resumes a FAILED saga: its compensation is tried again, with a fresh count of attempts. */
@@ -183,6 +256,17 @@ function commandOf<D>(definition: SagaDefinition<D>, state: SagaState<D>, action
 function executeFrom<D>(definition: SagaDefinition<D>, state: SagaState<D>, from: number, finished: StepRecord[]): Decision<D> {
   for (let i = from; i < definition.steps.length; i++) {
     const step = definition.steps[i];
+    if (step.parallel) {
+      const group = startGroup(definition, state, i);
+      state = withNotDone(state, group.notDone);
+      if (group.members.length > 0) return { state: { ...state, step: i, attempt: 1, awaiting: null, members: group.members }, finished, parallel: group.sends };
+      i = group.last;
+      continue;
+    }
+    if (step.when && !step.when(state.data)) {
+      state = withNotDone(state, [...(state.notDone ?? []), step.name]); // passed over: not recorded, never compensated
+      continue;
+    }
     if (step.invoke) {
       const command = step.invoke(state.data);
       return {
@@ -201,12 +285,16 @@ function skipFailed<D>(definition: SagaDefinition<D>, state: SagaState<D>, faile
   return executeFrom(definition, { ...state, status: 'RUNNING' }, state.step + 1, [failed]);
 }
 
-/** Compensations run newest first; steps with nothing to undo are passed over. */
+function withNotDone<D>(state: SagaState<D>, notDone: string[]): SagaState<D> {
+  return notDone.length > 0 ? { ...state, notDone } : state;
+}
+
+/** Compensations run newest first; steps with nothing to undo, or that did not happen, are passed over. */
 function compensateFrom<D>(definition: SagaDefinition<D>, state: SagaState<D>, from: number, finished: StepRecord[]): Decision<D> {
   const reason = state.failureReason ?? 'UNKNOWN';
   for (let i = from; i >= 0; i--) {
     const step = definition.steps[i];
-    if (step.compensate) {
+    if (step.compensate && !state.notDone?.includes(step.name)) {
       const command = step.compensate(state.data, reason);
       return {
         state: { ...state, status: 'COMPENSATING', step: i, attempt: 1, awaiting: command.meta.messageId },
