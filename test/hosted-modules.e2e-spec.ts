@@ -2,6 +2,8 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { call, listServices } from '../scripts/grpc-client.mjs';
+import type { ModuleName } from '../src/config/app-config.js';
+import { MODULES } from '../src/modules.js';
 import { RetentionService } from '../src/retention/retention.service.js';
 import { snapshotSchema } from './support/schema-snapshot.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -28,6 +30,15 @@ describe.each([
       expect(await grpcCode(address, 'PaymentService.GetPayment', { order_id: 'none' })).toBe(status.NOT_FOUND); // served, and nothing paid
     },
   },
+  {
+    module: 'notification',
+    served: 'notification.v1.NotificationService',
+    // Served over gRPC and REST, without the order module: nothing sent yet.
+    exercise: async (t: TestApp, address: string) => {
+      expect(await call(address, 'NotificationService.ListNotifications', { order_id: 'none' })).toEqual({ notifications: [] });
+      expect((await request(t.http).get('/api/v1/orders/none/notifications').expect(200)).body).toEqual([]);
+    },
+  },
 ])('MODULES=$module on an empty database', ({ module, served, exercise }) => {
   let t: TestApp;
   let address: string;
@@ -41,8 +52,8 @@ describe.each([
   it('has the messaging schema and its own only', async () => {
     expect((await snapshotSchema(t.config.databaseUrl)).schemas).toEqual([module, 'messaging'].sort());
     const { rows } = await t.sql.query<{ name: string }>('SELECT name FROM public.migrations ORDER BY id');
-    expect(rows.map((r) => r.name)).toEqual(expect.arrayContaining(['MessagingSchema1763800000000', `${module[0].toUpperCase()}${module.slice(1)}Schema1763800000000`]));
-    expect(rows.map((r) => r.name).filter((n) => /^(Order|Saga|Inventory|Payment)Schema/.test(n))).toHaveLength(1);
+    expect(rows.map((r) => r.name)).toEqual(expect.arrayContaining(['MessagingSchema1763800000000', new MODULES[module as ModuleName].migrations[0]().name]));
+    expect(rows.map((r) => r.name).filter((n) => /^(Order|Saga|Inventory|Payment|Notification)Schema/.test(n))).toHaveLength(1);
   });
 
   it(`serves ${served} over gRPC and no other module's service`, async () => {
