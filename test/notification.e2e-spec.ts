@@ -16,7 +16,7 @@ import { NotificationSender, type OutgoingNotification } from '../src/notificati
 import { NotificationSent, SendNotification } from '../src/notification/notification.messages.js';
 import { checkConsistency } from '../src/verify/consistency-check.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { createTestDatabase } from './support/test-database.js';
+import { createEmptyDatabase, createTestDatabase } from './support/test-database.js';
 
 const SERVICE_KEY = 'notify-test-service-key-01';
 const ADMIN_KEY = 'notify-test-admin-key-0001';
@@ -188,5 +188,36 @@ describe('notification with a sender of its own, provided in place of the defaul
       { id: reply.data.notificationId, orderId: 'order-custom', customerId: 'cust_custom', kind: 'ORDER_CANCELLED', subject: 'Your order was cancelled', body: expect.stringContaining('(OUT_OF_STOCK)'), idempotencyKey: 'order-custom:ORDER_CANCELLED' },
     ]);
     expect(await rowsOf(sql, 'order-custom')).toEqual([expect.objectContaining({ id: reply.data.notificationId, channel: 'test-channel' })]);
+  });
+});
+
+describe('notification split out: hosted by a process of its own, reached over gRPC', () => {
+  const KEY = 'notify-split-service-key-0001';
+  let notifier: TestApp;
+  let front: TestApp;
+
+  beforeAll(async () => {
+    notifier = await startTestApp({ env: { MODULES: 'notification', API_KEYS: `front:service:${KEY}` }, databaseUrl: await createEmptyDatabase() });
+    front = await startTestApp({ env: { MODULES: 'order,saga,inventory,payment', NOTIFICATION_GRPC_URL: `127.0.0.1:${notifier.config.grpcPort}`, SERVICE_KEY: KEY }, grpc: false });
+  });
+  afterAll(async () => {
+    await front?.close();
+    await notifier?.close();
+  });
+
+  it("a command in the front's outbox is sent to the notification process by SendNotification's gRPC call, once however often delivered", async () => {
+    const command = new SendNotification({ orderId: 'order-split', customerId: 'cust_split', kind: 'ORDER_CANCELLED', reason: 'OUT_OF_STOCK' });
+    await front.app.get(DataSource).transaction((tx) => front.app.get(Outbox).add(tx, command));
+    await front.drain();
+    const rows = await rowsOf(notifier.sql, 'order-split');
+    expect(rows).toEqual([expect.objectContaining({ customer_id: 'cust_split', kind: 'ORDER_CANCELLED', body: expect.stringContaining('(OUT_OF_STOCK)') })]);
+    // The idempotency key is the message id: the notification process's inbox has it.
+    expect((await notifier.sql.query('SELECT count(*)::int AS n FROM messaging.inbox WHERE message_id = $1', [`grpc:${command.meta.messageId}`])).rows[0].n).toBe(1);
+
+    await front.sql.query('UPDATE messaging.outbox SET processed_at = NULL, available_at = now() WHERE message_id = $1', [command.meta.messageId]);
+    await front.drain();
+    expect(await rowsOf(notifier.sql, 'order-split')).toEqual(rows);
+    const { rows: sent } = await front.sql.query('SELECT processed_at IS NOT NULL AS done, last_error FROM messaging.outbox WHERE message_id = $1', [command.meta.messageId]);
+    expect(sent).toEqual([{ done: true, last_error: null }]);
   });
 });
