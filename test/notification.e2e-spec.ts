@@ -32,7 +32,7 @@ describe('notification: sent once per order and kind, through every way in', () 
   let address: string;
   const orders: Record<'confirmed' | 'cancelled', string> = { confirmed: '', cancelled: '' };
   const admin = (r: request.Test) => r.set('Authorization', `Bearer ${ADMIN_KEY}`);
-  const logged = (notificationId: string) => lines.filter((l) => l.msg === 'notification sent' && l.notificationId === notificationId);
+  const logged = (orderId: string) => lines.filter((l) => l.msg === 'notification sent' && l.orderId === orderId);
 
   beforeAll(async () => {
     const logStream = new Writable({
@@ -62,14 +62,14 @@ describe('notification: sent once per order and kind, through every way in', () 
     expect(rows).toEqual([
       { id: reply.data.notificationId, order_id: orders.confirmed, customer_id: 'cust_note', kind: 'ORDER_CONFIRMED', channel: 'log', subject: 'Your order is confirmed', body: expect.stringContaining(orders.confirmed) },
     ]);
-    expect(logged(reply.data.notificationId)).toEqual([expect.objectContaining({ level: 30, orderId: orders.confirmed, customerId: 'cust_note', kind: 'ORDER_CONFIRMED', subject: 'Your order is confirmed' })]);
+    expect(logged(orders.confirmed)).toEqual([expect.objectContaining({ level: 30, notificationId: reply.data.notificationId, customerId: 'cust_note', kind: 'ORDER_CONFIRMED', subject: 'Your order is confirmed' })]);
 
     // The same message again (a redelivery), then a new message for the same order and kind.
     const again = new SendNotification(command.data, { messageId: command.meta.messageId });
     expect((await t.app.get(CommandBus).execute(again)).data).toEqual(reply.data);
     expect((await t.app.get(CommandBus).execute(new SendNotification(command.data))).data).toEqual(reply.data);
     expect(await rowsOf(t.sql, orders.confirmed)).toEqual(rows);
-    expect(logged(reply.data.notificationId)).toHaveLength(1);
+    expect(logged(orders.confirmed)).toHaveLength(1);
     expect((await t.sql.query('SELECT count(*)::int AS n FROM messaging.inbox WHERE message_id = $1', [command.meta.messageId])).rows[0].n).toBe(1);
   });
 
@@ -84,7 +84,7 @@ describe('notification: sent once per order and kind, through every way in', () 
     expect(rowCount).toBe(1);
     await t.drain();
     expect(await rowsOf(t.sql, orders.cancelled)).toEqual([row]);
-    expect(logged(row.id)).toHaveLength(1);
+    expect(logged(orders.cancelled)).toEqual([expect.objectContaining({ notificationId: row.id })]);
   });
 
   it('over gRPC with the service key: SendNotification answers the one notification, ListNotifications lists it', async () => {
