@@ -1,6 +1,7 @@
 import type { ModuleName } from './config/app-config.js';
 import { inventoryManifest } from './inventory/inventory.manifest.js';
 import type { ModuleManifest } from './module-manifest.js';
+import { notificationManifest } from './notification/notification.manifest.js';
 import { orderManifest } from './order/order.manifest.js';
 import { paymentManifest } from './payment/payment.manifest.js';
 import { sagaManifest } from './saga/saga.manifest.js';
@@ -16,6 +17,7 @@ export const MODULES: { readonly [M in ModuleName]: ModuleManifest & { name: M }
   inventory: inventoryManifest,
   payment: paymentManifest,
   shipping: shippingManifest,
+  notification: notificationManifest,
 };
 
 /** The manifests of the modules a process hosts (`config.modules`), in that order. */

@@ -28,7 +28,7 @@ describe('gRPC surface', () => {
 
   it('announces every service through server reflection', async () => {
     const services = await listServices(address);
-    expect(services).toEqual(expect.arrayContaining(['order.v1.OrderService', 'inventory.v1.InventoryService', 'payment.v1.PaymentService', 'saga.v1.SagaService']));
+    expect(services).toEqual(expect.arrayContaining(['order.v1.OrderService', 'inventory.v1.InventoryService', 'payment.v1.PaymentService', 'saga.v1.SagaService', 'notification.v1.NotificationService']));
   });
 
   it('CreateOrder places an order that the saga confirms; GetOrder and REST agree', async () => {

@@ -40,6 +40,15 @@ describe.each([
       expect(missing.body.code).toBe('SHIPMENT_NOT_FOUND');
     },
   },
+  {
+    module: 'notification',
+    served: 'notification.v1.NotificationService',
+    // Served over gRPC and REST, without the order module: nothing sent yet.
+    exercise: async (t: TestApp, address: string) => {
+      expect(await call(address, 'NotificationService.ListNotifications', { order_id: 'none' })).toEqual({ notifications: [] });
+      expect((await request(t.http).get('/api/v1/orders/none/notifications').expect(200)).body).toEqual([]);
+    },
+  },
 ])('MODULES=$module on an empty database', ({ module, served, exercise }) => {
   let t: TestApp;
   let address: string;
@@ -56,7 +65,7 @@ describe.each([
     const own = new MODULES[module as ModuleName].migrations[0]().name!;
     expect(own).toMatch(new RegExp(`^${module[0].toUpperCase()}${module.slice(1)}Schema\\d{13}$`));
     expect(rows.map((r) => r.name)).toEqual(expect.arrayContaining(['MessagingSchema1763800000000', own]));
-    expect(rows.map((r) => r.name).filter((n) => /^(Order|Saga|Inventory|Payment|Shipping)Schema/.test(n))).toHaveLength(1);
+    expect(rows.map((r) => r.name).filter((n) => /^(Order|Saga|Inventory|Payment|Shipping|Notification)Schema/.test(n))).toHaveLength(1);
   });
 
   it(`serves ${served} over gRPC and no other module's service`, async () => {

@@ -39,6 +39,7 @@ const OPERATIONS: Record<string, keyof typeof MAY> = {
   'GET /api/v1/orders/{id}': 'read',
   'GET /api/v1/orders/{id}/saga': 'read',
   'GET /api/v1/orders/{id}/payment': 'read',
+  'GET /api/v1/orders/{id}/notifications': 'read',
   'GET /api/v1/customers/{customerId}/orders': 'read',
   'GET /api/v1/products/{id}': 'read',
   'POST /api/v1/products': 'catalogue',
@@ -154,6 +155,7 @@ describe('security: keys and roles', () => {
       ['InventoryService.ReleaseInventory', refund],
       ['PaymentService.ProcessPayment', { ...refund, customer_id: 'c', amount: '1.00' }],
       ['InventoryService.ReserveInventory', { ...refund, lines: [{ product_id: 'sec_beans', quantity: 1 }] }],
+      ['NotificationService.SendNotification', { ...refund, customer_id: 'c', kind: 'ORDER_CONFIRMED' }],
     ] as const;
     for (const role of ['client', 'viewer', 'operator', 'admin'] as const) {
       for (const [target, req] of participantCalls) expect([role, target, await codeOf(target, req, KEYS[role])]).toEqual([role, target, status.PERMISSION_DENIED]);

@@ -29,14 +29,15 @@ async function moduleDatabase(modules: ModuleName[], rows: string): Promise<{ ur
 }
 
 /**
- * Order and saga in one database, inventory and payment in one each, as three processes would
- * leave them: an order confirmed (stock held, payment captured) and one cancelled (stock released,
- * payment declined).
+ * Order and saga in one database, inventory, payment and notification in one each, as four
+ * processes would leave them: an order confirmed (stock held, payment captured, customer told)
+ * and one cancelled (stock released, payment declined, customer told).
  */
 describe('npm run verify across the databases of the modules', () => {
   let orders: { url: string; client: pg.Client };
   let inventory: { url: string; client: pg.Client };
   let payment: { url: string; client: pg.Client };
+  let notification: { url: string; client: pg.Client };
   let dbs: ModuleDatabases;
 
   beforeAll(async () => {
@@ -60,15 +61,19 @@ describe('npm run verify across the databases of the modules', () => {
       INSERT INTO payment.payments (id, order_id, customer_id, amount, status) VALUES
         (gen_random_uuid(), '${CONFIRMED}', 'c1', 39.98, 'CAPTURED'),
         (gen_random_uuid(), '${CANCELLED}', 'c1', 600.00, 'DECLINED')`);
-    dbs = { order: orders.client, saga: orders.client, shipping: orders.client, inventory: inventory.client, payment: payment.client };
+    notification = await moduleDatabase(['notification'], `
+      INSERT INTO notification.notifications (id, order_id, customer_id, kind, channel, subject, body) VALUES
+        (gen_random_uuid(), '${CONFIRMED}', 'c1', 'ORDER_CONFIRMED', 'log', 's', 'b'),
+        (gen_random_uuid(), '${CANCELLED}', 'c1', 'ORDER_CANCELLED', 'log', 's', 'b')`);
+    dbs = { order: orders.client, saga: orders.client, shipping: orders.client, inventory: inventory.client, payment: payment.client, notification: notification.client };
   });
   afterAll(async () => {
-    for (const db of [orders, inventory, payment]) await db?.client.end();
+    for (const db of [orders, inventory, payment, notification]) await db?.client.end();
   });
 
   /** `npm run verify` with order and saga on DATABASE_URL and the others on their own. */
   const verifyCli = () => {
-    const env = { ...process.env, DATABASE_URL: orders.url, INVENTORY_DATABASE_URL: inventory.url, PAYMENT_DATABASE_URL: payment.url };
+    const env = { ...process.env, DATABASE_URL: orders.url, INVENTORY_DATABASE_URL: inventory.url, PAYMENT_DATABASE_URL: payment.url, NOTIFICATION_DATABASE_URL: notification.url };
     const run = spawnSync(process.execPath, [VERIFY], { env, encoding: 'utf8', timeout: 30_000 });
     return { code: run.status, out: run.stdout + run.stderr };
   };
@@ -100,9 +105,11 @@ describe('npm run verify across the databases of the modules', () => {
     ['a cancelled order charged', () => payment.client, `UPDATE payment.payments SET status = 'CAPTURED' WHERE order_id = '${CANCELLED}'`,
       [{ invariant: 'CANCELLED_ORDER_CHARGED', subject: CANCELLED, detail: expect.stringMatching(/^payment \S+ is CAPTURED$/) }]],
     ['a completed saga whose order (in the order database) is not confirmed', () => orders.client, `UPDATE orders.orders SET status = 'PENDING' WHERE id = '${CONFIRMED}'`,
-      [{ invariant: 'SAGA_ORDER_MISMATCH', subject: SAGA_CONFIRMED, detail: 'saga COMPLETED, order PENDING' }]],
+      [{ invariant: 'SAGA_ORDER_MISMATCH', subject: SAGA_CONFIRMED, detail: 'saga COMPLETED, order PENDING' },
+        { invariant: 'NOTIFICATION_ORDER_MISMATCH', subject: CONFIRMED, detail: expect.stringMatching(/^notification \S+ ORDER_CONFIRMED, order PENDING$/) }]],
     ['a compensated saga whose order is missing', () => orders.client, `DELETE FROM orders.orders WHERE id = '${CANCELLED}'`,
-      [{ invariant: 'SAGA_ORDER_MISMATCH', subject: SAGA_CANCELLED, detail: 'saga COMPENSATED, order missing' }]],
+      [{ invariant: 'SAGA_ORDER_MISMATCH', subject: SAGA_CANCELLED, detail: 'saga COMPENSATED, order missing' },
+        { invariant: 'NOTIFICATION_ORDER_MISMATCH', subject: CANCELLED, detail: expect.stringMatching(/^notification \S+ ORDER_CANCELLED, order missing$/) }]],
     ['a cancelled order (in the order database) whose stock (in the inventory database) is still held', () => inventory.client,
       `UPDATE inventory.reservations SET status = 'RESERVED', lines = '[{"productId": "beans", "quantity": 0}]' WHERE order_id = '${CANCELLED}'`,
       [{ invariant: 'CANCELLED_ORDER_HOLDS_STOCK', subject: CANCELLED, detail: 'reservation still RESERVED' }]],
@@ -112,6 +119,12 @@ describe('npm run verify across the databases of the modules', () => {
     ['a cancelled order with a created shipment', () => orders.client,
       `INSERT INTO shipping.shipments (id, order_id, status, lines, units) VALUES (gen_random_uuid(), '${CANCELLED}', 'CREATED', '[]', 0)`,
       [{ invariant: 'SHIPMENT_ORDER_NOT_LIVE', subject: CANCELLED, detail: 'shipment CREATED, order CANCELLED' }]],
+    ['a customer told (in the notification database) that a cancelled order is confirmed', () => notification.client,
+      `UPDATE notification.notifications SET kind = 'ORDER_CONFIRMED' WHERE order_id = '${CANCELLED}'`,
+      [{ invariant: 'NOTIFICATION_ORDER_MISMATCH', subject: CANCELLED, detail: expect.stringMatching(/^notification \S+ ORDER_CONFIRMED, order CANCELLED$/) }]],
+    ['a notification (in the notification database) for an order the order database does not have', () => notification.client,
+      `UPDATE notification.notifications SET order_id = 'no-such-order' WHERE order_id = '${CONFIRMED}'`,
+      [{ invariant: 'NOTIFICATION_ORDER_MISMATCH', subject: 'no-such-order', detail: expect.stringMatching(/^notification \S+ ORDER_CONFIRMED, order missing$/) }]],
     ['a dead letter in the inventory database', () => inventory.client, `UPDATE messaging.outbox SET processed_at = NULL, dead_at = now(), last_error = 'boom'`,
       [{ invariant: 'DEAD_LETTER', subject: expect.stringMatching(/^inventory database: \d+$/), detail: 'inventory.InventoryReserved to saga: boom' }]],
   ])('reports %s', async (_name, db, corruption, expected) => {

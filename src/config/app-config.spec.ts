@@ -23,6 +23,8 @@ describe('configuration', () => {
     expect(c).toMatchObject({ host: '127.0.0.1', grpcHost: '127.0.0.1', port: 3000, grpcPort: 50051, orderBatchSize: 16 });
     expect(c.security).toMatchObject({ apiKeys: [], allowUnauthenticated: false, rateLimit: 1000, grpcTls: null });
     expect(c.relay).toMatchObject({ batchSize: 16, pollMs: 500, leaseMs: 30_000 });
+    expect(c.faults).toEqual({ inventoryFailureRate: 0, paymentFailureRate: 0, notificationFailureRate: 0, inventoryLatencyMs: 0, paymentLatencyMs: 0, notificationLatencyMs: 0 });
+    expect(loadConfig({ NOTIFICATION_FAILURE_RATE: '0.25', NOTIFICATION_LATENCY_MS: '40' }).faults).toMatchObject({ notificationFailureRate: 0.25, notificationLatencyMs: 40 });
   });
 
   it.each([
@@ -35,6 +37,8 @@ describe('configuration', () => {
     ['PAYMENT_FAILURE_RATE', '30%', 'PAYMENT_FAILURE_RATE must be a number from 0 to 1, got "30%"'],
     ['SHIPPING_FAILURE_RATE', '2', 'SHIPPING_FAILURE_RATE must be a number from 0 to 1, got "2"'],
     ['SHIPPING_COUNTRIES', 'US,USA,d', 'SHIPPING_COUNTRIES must list two-letter country codes (ISO 3166-1 alpha-2) such as US,DE, got "USA, D"'],
+    ['NOTIFICATION_FAILURE_RATE', '1.5', 'NOTIFICATION_FAILURE_RATE must be a number from 0 to 1, got "1.5"'],
+    ['NOTIFICATION_LATENCY_MS', '-1', 'NOTIFICATION_LATENCY_MS must be a whole number from 0 to 600000, got "-1"'],
     ['RELAY_ENABLED', 'no', 'RELAY_ENABLED must be true or false, got "no"'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     ['PAYMENT_DECLINE_ABOVE', '1.999', 'PAYMENT_DECLINE_ABOVE must be an amount with at most 2 decimals, e.g. 500.00, got "1.999"'],
@@ -130,7 +134,7 @@ describe('configuration', () => {
   describe('modules and their routes', () => {
     const KEY = 'a-service-key-of-some-length';
     it('hosts every module by default, and reaches none elsewhere', () => {
-      expect(loadConfig({})).toMatchObject({ modules: ['order', 'saga', 'inventory', 'payment', 'shipping'], routes: {}, serviceKey: '' });
+      expect(loadConfig({})).toMatchObject({ modules: ['order', 'saga', 'inventory', 'payment', 'shipping', 'notification'], routes: {}, serviceKey: '' });
     });
 
     it('reaches the modules it does not host over gRPC (by URL) or RabbitMQ', () => {
@@ -139,13 +143,14 @@ describe('configuration', () => {
       expect(c.routes).toEqual({ inventory: { transport: 'grpc', url: '127.0.0.1:50061' }, payment: { transport: 'rabbitmq' } });
       expect(loadConfig({ MODULES: 'inventory', SAGA_TRANSPORT: 'rabbitmq', RABBITMQ_URL: 'amqp://localhost' }).routes).toEqual({ saga: { transport: 'rabbitmq' } });
       expect(loadConfig({ MODULES: 'order,saga', SHIPPING_GRPC_URL: '127.0.0.1:50063', SERVICE_KEY: KEY }).routes).toEqual({ shipping: { transport: 'grpc', url: '127.0.0.1:50063' } });
+      expect(loadConfig({ MODULES: 'order,saga,inventory,payment', NOTIFICATION_GRPC_URL: '127.0.0.1:50063', SERVICE_KEY: KEY }).routes).toEqual({ notification: { transport: 'grpc', url: '127.0.0.1:50063' } });
     });
 
     it.each([
-      [{ MODULES: 'order,notification' }, 'MODULES must list modules among order, saga, inventory, payment, shipping, got "notification"'],
+      [{ MODULES: 'order,billing' }, 'MODULES must list modules among order, saga, inventory, payment, shipping, notification, got "billing"'],
       [{ MODULES: 'order' }, 'MODULES: order needs saga in the same process (an order and its saga start in one transaction)'],
       [{ INVENTORY_GRPC_URL: '127.0.0.1:50061', SERVICE_KEY: KEY }, 'INVENTORY_TRANSPORT and INVENTORY_GRPC_URL are for modules hosted elsewhere, and MODULES includes inventory'],
-      [{ MODULES: 'inventory', SAGA_GRPC_URL: '127.0.0.1:1' }, 'SAGA_TRANSPORT=grpc: saga is reached over RabbitMQ only (gRPC calls exist for inventory, payment, shipping)'],
+      [{ MODULES: 'inventory', SAGA_GRPC_URL: '127.0.0.1:1' }, 'SAGA_TRANSPORT=grpc: saga is reached over RabbitMQ only (gRPC calls exist for inventory, payment, shipping, notification)'],
       [{ MODULES: 'order,saga', PAYMENT_TRANSPORT: 'grpc', SERVICE_KEY: KEY }, 'PAYMENT_TRANSPORT=grpc needs PAYMENT_GRPC_URL (host:port of the process hosting payment)'],
       [{ MODULES: 'order,saga', PAYMENT_TRANSPORT: 'rabbitmq' }, 'PAYMENT_TRANSPORT=rabbitmq needs RABBITMQ_URL'],
       [{ MODULES: 'order,saga', PAYMENT_TRANSPORT: 'kafka' }, 'PAYMENT_TRANSPORT must be one of grpc, rabbitmq, got "kafka"'],

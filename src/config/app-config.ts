@@ -3,11 +3,11 @@ import { isMoney, parseMoney } from '../common/money.js';
 import { EnvReader } from './env-reader.js';
 
 /** The business modules. A process hosts some of them (`MODULES`) and reaches the others by a route. */
-export const MODULE_NAMES = ['order', 'saga', 'inventory', 'payment', 'shipping'] as const;
+export const MODULE_NAMES = ['order', 'saga', 'inventory', 'payment', 'shipping', 'notification'] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];
 
 /** Modules whose commands have gRPC calls (see `GrpcCall`): the others are reached over RabbitMQ only. */
-const GRPC_REACHABLE: readonly ModuleName[] = ['inventory', 'payment', 'shipping'];
+const GRPC_REACHABLE: readonly ModuleName[] = ['inventory', 'payment', 'shipping', 'notification'];
 
 /** How a process reaches a module hosted elsewhere: that module's gRPC service, or its RabbitMQ queue. */
 export type Route = { transport: 'grpc'; url: string } | { transport: 'rabbitmq' };
@@ -122,10 +122,12 @@ export interface AppConfig {
   faults: {
     inventoryFailureRate: number;
     paymentFailureRate: number;
+    notificationFailureRate: number;
     inventoryLatencyMs: number;
     paymentLatencyMs: number;
     shippingFailureRate: number;
     shippingLatencyMs: number;
+    notificationLatencyMs: number;
   };
 }
 
@@ -215,10 +217,12 @@ export function loadConfig(raw: Env = process.env): AppConfig {
     faults: {
       inventoryFailureRate: env.rate('INVENTORY_FAILURE_RATE'),
       paymentFailureRate: env.rate('PAYMENT_FAILURE_RATE'),
+      notificationFailureRate: env.rate('NOTIFICATION_FAILURE_RATE'),
       inventoryLatencyMs: env.int('INVENTORY_LATENCY_MS', 0, { max: 10 * 60_000 }),
       paymentLatencyMs: env.int('PAYMENT_LATENCY_MS', 0, { max: 10 * 60_000 }),
       shippingFailureRate: env.rate('SHIPPING_FAILURE_RATE'),
       shippingLatencyMs: env.int('SHIPPING_LATENCY_MS', 0, { max: 10 * 60_000 }),
+      notificationLatencyMs: env.int('NOTIFICATION_LATENCY_MS', 0, { max: 10 * 60_000 }),
     },
   };
   checkRelations(env, config);

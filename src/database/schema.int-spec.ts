@@ -25,6 +25,7 @@ describe('schema', () => {
       'inventory.reservations',
       'messaging.inbox',
       'messaging.outbox',
+      'notification.notifications',
       'orders.idempotency_keys',
       'orders.order_items',
       'orders.orders',

@@ -13,8 +13,8 @@ export class InjectedFault extends Error {
 
 /**
  * Technical failures and latency on demand, off by default. Rates and latency come from the
- * environment (PAYMENT_FAILURE_RATE, INVENTORY_FAILURE_RATE, SHIPPING_FAILURE_RATE, PAYMENT_LATENCY_MS,
- * INVENTORY_LATENCY_MS, SHIPPING_LATENCY_MS) and are keyed by a message type's module prefix; `failNext` scripts exact
+ * environment (`<MODULE>_FAILURE_RATE` and `<MODULE>_LATENCY_MS` for inventory, payment, shipping
+ * and notification) and are keyed by a message type's module prefix; `failNext` scripts exact
  * failures for tests and demos.
  *
  * Latency is served before the transaction that handles a command opens (`delay`): by the relay
@@ -32,10 +32,12 @@ export class FaultInjector {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.setFailureRate('inventory', config.faults.inventoryFailureRate);
     this.setFailureRate('payment', config.faults.paymentFailureRate);
+    this.setFailureRate('notification', config.faults.notificationFailureRate);
     this.setLatency('inventory', config.faults.inventoryLatencyMs);
     this.setLatency('payment', config.faults.paymentLatencyMs);
     this.setFailureRate('shipping', config.faults.shippingFailureRate);
     this.setLatency('shipping', config.faults.shippingLatencyMs);
+    this.setLatency('notification', config.faults.notificationLatencyMs);
   }
 
   /** Fails this share (0..1) of the messages of a module, e.g. `payment`. */

@@ -52,7 +52,8 @@ const inEveryDatabase =
  * any databases, live or after a crash, as often as wanted. A check that spans modules reads each
  * side from its own module's database and compares in code, since the two may be different
  * databases: it reads the few rows that could break it on one side (finished sagas, live
- * reservations, captured or held payments, confirmed orders, created shipments) and looks up only those on the other.
+ * reservations, captured or held payments, confirmed orders, created shipments, notifications) and
+ * looks up only those on the other.
  */
 export const CHECKS: Check[] = [
   {
@@ -184,6 +185,18 @@ export const CHECKS: Check[] = [
     },
   },
   {
+    invariant: 'NOTIFICATION_ORDER_MISMATCH',
+    rule: 'a notification belongs to an existing order in the state it tells: ORDER_CONFIRMED a CONFIRMED order, ORDER_CANCELLED a CANCELLED one',
+    find: async (dbs) => {
+      const sent = await rows<{ id: string; order_id: string; kind: string }>(dbs.notification, `SELECT id::text, order_id, kind FROM notification.notifications`);
+      const orders = await lookup(dbs.order, `SELECT id::text AS key, status AS value FROM orders.orders WHERE id::text = ANY($1::text[])`, [...new Set(sent.map((n) => n.order_id))]);
+      const told = { ORDER_CONFIRMED: 'CONFIRMED', ORDER_CANCELLED: 'CANCELLED' } as Record<string, string>;
+      return sent
+        .filter((n) => orders.get(n.order_id) !== told[n.kind])
+        .map((n) => ({ subject: n.order_id, detail: `notification ${n.id} ${n.kind}, order ${orders.get(n.order_id) ?? 'missing'}` }));
+    },
+  },
+  {
     invariant: 'OUTBOX_OVERDUE',
     rule: 'no message waits for delivery longer than its due time plus the slack',
     find: inEveryDatabase(
@@ -216,7 +229,7 @@ async function lookup(db: Queryable, sql: string, keys: string[]): Promise<Map<s
   return new Map((await rows<{ key: string; value: string }>(db, sql, [keys])).map((r) => [r.key, r.value]));
 }
 
-const everyModuleOn = (db: Queryable): ModuleDatabases => ({ order: db, saga: db, inventory: db, payment: db, shipping: db });
+const everyModuleOn = (db: Queryable): ModuleDatabases => ({ order: db, saga: db, inventory: db, payment: db, shipping: db, notification: db });
 
 /**
  * Runs every check on each module's database, or on one database that holds every module;

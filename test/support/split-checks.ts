@@ -21,7 +21,7 @@ export async function expectSplitConsistent(split: SplitDeployment): Promise<voi
     }, 30_000);
   }
   const { front, inventory, payment } = split.dbs;
-  expect(await checkConsistency({ order: front, saga: front, shipping: front, inventory, payment }, 0)).toEqual([]);
+  expect(await checkConsistency({ order: front, saga: front, shipping: front, notification: front, inventory, payment }, 0)).toEqual([]);
   const { rows: doubled } = await front.query(
     `SELECT count(*)::int AS n FROM (SELECT 1 FROM saga.saga_steps WHERE status = 'SUCCEEDED' GROUP BY saga_id, step, action HAVING count(*) > 1) d`,
   );

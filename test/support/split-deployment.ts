@@ -15,8 +15,8 @@ const QUICK = { RELAY_LEASE_MS: '1500', RELAY_POLL_MS: '100', SAGA_TIMER_POLL_MS
 
 /**
  * The order saga split over three processes, each with a database of its own: `front` hosts
- * order and saga (and the HTTP API clients use), `inventory` and `payment` one participant each,
- * reached over gRPC or RabbitMQ.
+ * order, saga and notification (and the HTTP API clients use), `inventory` and `payment` one
+ * participant each, reached over gRPC or RabbitMQ.
  */
 export class SplitDeployment {
   readonly processes = new Map<'front' | Participant, AppProcess>();
@@ -69,7 +69,7 @@ export class SplitDeployment {
   async startProcess(which: 'front' | Participant): Promise<AppProcess> {
     const env =
       which === 'front'
-        ? { ...this.frontEnv, MODULES: 'order,saga,shipping', ...this.routesTo('inventory'), ...this.routesTo('payment') }
+        ? { ...this.frontEnv, MODULES: 'order,saga,shipping,notification', ...this.routesTo('inventory'), ...this.routesTo('payment') }
         : { ...this.participantEnv, MODULES: which, GRPC_PORT: String(this.grpcPorts.get(which)) };
     // The participants have keys (the front's service key): their public readiness probe tells when they are up.
     const app = await AppProcess.start({ ...env, DATABASE_URL: this.urls[which] }, '/health/ready');
