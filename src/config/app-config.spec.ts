@@ -23,7 +23,7 @@ describe('configuration', () => {
     expect(c).toMatchObject({ host: '127.0.0.1', grpcHost: '127.0.0.1', port: 3000, grpcPort: 50051, orderBatchSize: 16 });
     expect(c.security).toMatchObject({ apiKeys: [], allowUnauthenticated: false, rateLimit: 1000, grpcTls: null });
     expect(c.relay).toMatchObject({ batchSize: 16, pollMs: 500, leaseMs: 30_000 });
-    expect(c.faults).toEqual({ inventoryFailureRate: 0, paymentFailureRate: 0, notificationFailureRate: 0, inventoryLatencyMs: 0, paymentLatencyMs: 0, notificationLatencyMs: 0 });
+    expect(c.faults).toEqual({ inventoryFailureRate: 0, paymentFailureRate: 0, shippingFailureRate: 0, notificationFailureRate: 0, inventoryLatencyMs: 0, paymentLatencyMs: 0, shippingLatencyMs: 0, notificationLatencyMs: 0 });
     expect(loadConfig({ NOTIFICATION_FAILURE_RATE: '0.25', NOTIFICATION_LATENCY_MS: '40' }).faults).toMatchObject({ notificationFailureRate: 0.25, notificationLatencyMs: 40 });
   });
 
