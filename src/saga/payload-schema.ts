@@ -36,8 +36,10 @@ export function payloadSchema(dto: Class, seen: ReadonlySet<Class> = new Set()):
   return { type: 'object', properties, required };
 }
 
-/** A property's type: a primitive, a type named as a string, or a nested payload class. */
-function typeOf(type: unknown, seen: ReadonlySet<Class>): PayloadSchema {
+/** A property's type: a primitive, a type named as a string, or a nested payload class (or a function returning one). */
+function typeOf(declared: unknown, seen: ReadonlySet<Class>): PayloadSchema {
+  // `type: () => Leaf` (for a class declared later, or itself): an arrow function, with no prototype.
+  const type = typeof declared === 'function' && !declared.prototype ? (declared as () => unknown)() : declared;
   if (typeof type === 'string') return { type };
   if (PRIMITIVES.has(type)) return { type: PRIMITIVES.get(type) };
   if (typeof type === 'function' && Reflect.hasMetadata(DECORATORS.API_MODEL_PROPERTIES_ARRAY, type.prototype)) {

@@ -41,7 +41,8 @@ export class SagaGrpcController {
 
   @GrpcMethod('SagaService', 'ListSagaTypes')
   @Requires('business.read')
-  async listTypes(@Payload() _req: object) { // an empty request: taken, so that no pipe looks at the call itself
+  // The (empty) request is taken as a plain object: with no parameter the pipe would inspect the call itself.
+  async listTypes(@Payload() _req: object) {
     const types: SagaTypeView[] = await this.queries.execute(new ListSagaTypes());
     return {
       types: types.map((t) => ({
