@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CreateOrderDto } from '../order/dto/create-order.dto.js';
 import { payloadSchema } from './payload-schema.js';
 
 class Leaf {
@@ -13,10 +12,11 @@ class Root {
   @ApiProperty() ok!: boolean;
   @ApiProperty({ type: [Leaf], maxItems: 3 }) leaves!: Leaf[];
   @ApiPropertyOptional({ enum: ['a', 'b'] }) kind?: string;
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }] }) price!: string | number;
 }
 
 describe('payloadSchema', () => {
-  it('reads a payload class as a JSON schema: types, options, required fields, nested classes, arrays of them and a class inside itself', () => {
+  it('reads a payload class as a JSON schema: types, options, required fields, nested classes, arrays of them, a class inside itself, a oneOf', () => {
     const leaf = { type: 'object', properties: { name: { type: 'string', example: 'x', maxLength: 10 }, parent: { type: 'object' } }, required: ['name'] };
     expect(payloadSchema(Root)).toEqual({
       type: 'object',
@@ -25,17 +25,9 @@ describe('payloadSchema', () => {
         ok: { type: 'boolean' },
         leaves: { type: 'array', items: leaf, maxItems: 3 },
         kind: { type: 'string', enum: ['a', 'b'] },
+        price: { oneOf: [{ type: 'string' }, { type: 'number' }] },
       },
-      required: ['count', 'ok', 'leaves'],
-    });
-  });
-
-  it("describes place-order's payload, the body of POST /orders", () => {
-    const schema = payloadSchema(CreateOrderDto);
-    expect(schema).toMatchObject({ required: ['customerId', 'items'], properties: { items: { type: 'array', minItems: 1, maxItems: 100 } } });
-    expect(schema.properties!.items.items).toMatchObject({
-      required: ['productId', 'quantity', 'price'],
-      properties: { price: { oneOf: [{ type: 'string', example: '19.99' }, { type: 'number', example: 19.99 }] } },
+      required: ['count', 'ok', 'leaves', 'price'],
     });
   });
 });
