@@ -51,7 +51,7 @@ describe('retention', () => {
     const historyOfFailed = await count(`saga.saga_steps WHERE saga_id = '${stuck.sagaId}'`);
 
     const deleted = await t.app.get(RetentionService).purge();
-    expect(deleted).toEqual({ 'delivered outbox rows': delivered, 'inbox rows': applied, 'finished sagas': 5, 'idempotency keys': 0 });
+    expect(deleted).toEqual({ 'delivered outbox rows': delivered, 'inbox rows': applied, 'finished sagas': 5, 'idempotency keys': 0, 'saga idempotency keys': 0 });
     expect(await count('messaging.outbox')).toBe(1); // the one not yet due
     expect(await count('messaging.inbox')).toBe(0);
     expect((await t.sql.query('SELECT id, status FROM saga.saga_instances')).rows).toEqual([{ id: stuck.sagaId, status: 'FAILED' }]);

@@ -47,6 +47,8 @@ const OPERATIONS: Record<string, keyof typeof MAY> = {
   'GET /api/v1/sagas/stats': 'operations',
   'GET /api/v1/sagas/{id}': 'operations',
   'POST /api/v1/sagas/{id}/retry': 'act',
+  'POST /api/v1/sagas': 'place',
+  'GET /api/v1/saga-types': 'read',
   'GET /api/v1/dead-letters': 'operations',
   'POST /api/v1/dead-letters/{id}/redrive': 'act',
   'GET /metrics': 'operations',

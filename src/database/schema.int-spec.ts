@@ -30,6 +30,7 @@ describe('schema', () => {
       'orders.order_items',
       'orders.orders',
       'payment.payments',
+      'saga.idempotency_keys',
       'saga.saga_instances',
       'saga.saga_steps',
       'shipping.shipments',

@@ -25,23 +25,24 @@ export function validationFailed(errors: FieldError[]): BadRequestException {
  * expected. Then class-validator: unknown fields refused, one message per bad field.
  */
 export class InputPipe extends ValidationPipe {
-  constructor() {
+  /** `within`: the path of a value nested in a request (`payload`), to name its fields by (see `validateWithin`). */
+  constructor(private readonly within = '') {
     super({
       whitelist: true,
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,
       transform: true,
       validationError: { target: false, value: true }, // the value tells "missing" from "wrong"; it is never echoed
-      exceptionFactory: (errors) => validationFailed(flatten(errors)),
+      exceptionFactory: (errors) => validationFailed(flatten(errors, within)),
     });
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const whole = metadata.type === 'body' ? 'body' : metadata.type; // how to name the value itself
+    const whole = this.within || (metadata.type === 'body' ? 'body' : metadata.type); // how to name the value itself
     if (!metadata.data && isDtoClass(metadata.metatype) && !isPlainObject(value)) {
       throw validationFailed([{ field: whole, messages: [`${whole} must be a JSON object`] }]);
     }
-    const unsafe = findUnsafe(value, metadata.data ?? '', whole);
+    const unsafe = findUnsafe(value, metadata.data ?? this.within, whole);
     if (unsafe) throw validationFailed([unsafe]);
     return super.transform(value, metadata);
   }
@@ -50,6 +51,15 @@ export class InputPipe extends ValidationPipe {
 /** The global pipe: see `InputPipe`. */
 export function validationPipe(): InputPipe {
   return new InputPipe();
+}
+
+/**
+ * Checks a value nested in a request whose DTO depends on the rest of it (a saga's `payload`, by
+ * its `sagaType`) exactly as the global pipe checks a body; its fields are named from `path`
+ * (`payload.items.0.quantity`). Returns the DTO instance, or throws the same 400.
+ */
+export async function validateWithin<T extends object>(path: string, metatype: new () => T, value: unknown): Promise<T> {
+  return (await new InputPipe(path).transform(value, { type: 'body', metatype })) as T;
 }
 
 /** The first value too deep or holding a NUL, walked without recursion (the value may be hostile). */
@@ -79,7 +89,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** One message per bad field, named by its path ("items.0.quantity"): the first rule it breaks. */
-function flatten(errors: ValidationError[]): FieldError[] {
+function flatten(errors: ValidationError[], within = ''): FieldError[] {
   const byField = new Map<string, FieldError>();
   const walk = (list: ValidationError[], prefix: string) => {
     for (const e of list) {
@@ -89,7 +99,7 @@ function flatten(errors: ValidationError[]): FieldError[] {
       walk(e.children ?? [], field);
     }
   };
-  walk(errors, '');
+  walk(errors, within);
   return [...byField.values()];
 }
 

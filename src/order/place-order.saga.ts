@@ -1,6 +1,7 @@
 import { InventoryRejected, InventoryReserved, ReleaseInventory, ReserveInventory, type StockLine } from '../inventory/inventory.messages.js';
 import { PaymentCaptured, PaymentDeclined, ProcessPayment, RefundPayment } from '../payment/payment.messages.js';
 import { defineSaga, fail } from '../saga/engine/saga-definition.js';
+import { CreateOrderDto } from './dto/create-order.dto.js';
 import type { ShippingAddress } from '../shipping/shipping.messages.js';
 import { CancelOrder, ConfirmOrder, OrderConfirmed } from './order.messages.js';
 
@@ -17,6 +18,8 @@ export interface PlaceOrderData {
 
 export const placeOrderSaga = defineSaga<PlaceOrderData>({
   type: 'place-order',
+  // Started over the saga API with the body of POST /orders (see place-order.starter.ts).
+  payload: CreateOrderDto,
   steps: [
     // The order row is written by the transaction that starts the saga; undoing it cancels it.
     {

@@ -42,6 +42,7 @@ const PURGES: Purge[] = [
     ),
   },
   { what: 'idempotency keys', module: 'order', ageMs: (r) => r.idempotencyKeyMs, sql: purgeSql('orders.idempotency_keys', 'key', olderThan('created_at')) },
+  { what: 'saga idempotency keys', module: 'saga', ageMs: (r) => r.idempotencyKeyMs, sql: purgeSql('saga.idempotency_keys', 'key', olderThan('created_at')) },
 ];
 
 /** At most this many batches of one kind per run, so a backlog is worked off over several runs. */

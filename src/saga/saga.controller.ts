@@ -1,11 +1,25 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiConflictResponse, ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
 import { ErrorBodyDto } from '../http/error-body.dto.js';
+import { IdempotencyKeyHeader } from '../http/idempotency-key.header.js';
 import { ListSagasQueryDto, SagaStatsQueryDto } from './dto/list-sagas.query.dto.js';
 import { SagaIdParams } from './dto/saga-params.dto.js';
 import { SagaPageDto, SagaViewDto } from './dto/saga-view.dto.js';
-import { GetSaga, GetSagaStats, ListSagas, RetrySaga, type SagaPage, type SagaStats, type SagaView } from './saga.messages.js';
+import { SagaStartedDto, StartSagaDto } from './dto/start-saga.dto.js';
+import { GetSaga, GetSagaStats, ListSagas, RetrySaga, type SagaPage, type SagaStartResult, type SagaStats, type SagaView, StartSaga } from './saga.messages.js';
 import { CallerName } from '../auth/current-caller.decorator.js';
 import { Requires } from '../auth/requires.decorator.js';
 
@@ -17,6 +31,31 @@ export class SagaController {
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
   ) {}
+
+  @Post()
+  @Requires('orders.place')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Start a saga of any type that declares a payload (GET /api/v1/saga-types lists them); it runs in the background',
+    description:
+      "The payload is checked against the type's payload schema (a mistake is a 400 naming its path, e.g. payload.items.0.quantity). " +
+      'sagaType place-order takes the body of POST /api/v1/orders and places a real order, returned as resource. ' +
+      'Repeat the request with the same Idempotency-Key to get the same saga (header Idempotent-Replayed: true) without a second one.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Any printable string up to 255 chars; X-Idempotency-Key is accepted too.' })
+  @ApiCreatedResponse({ type: SagaStartedDto })
+  @ApiBadRequestResponse({ type: ErrorBodyDto, description: 'The payload does not match, or sagaType declares no payload (SAGA_TYPE_NOT_STARTABLE).' })
+  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'sagaType is not a registered saga type (SAGA_TYPE_NOT_FOUND).' })
+  @ApiUnprocessableEntityResponse({ type: ErrorBodyDto, description: 'The key was used with a different request.' })
+  async start(
+    @Body() body: StartSagaDto,
+    @IdempotencyKeyHeader() idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SagaStartedDto> {
+    const { replayed, ...started }: SagaStartResult = await this.commands.execute(new StartSaga(body.sagaType, body.payload, idempotencyKey));
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return started;
+  }
 
   @Get()
   @Requires('operations.read')

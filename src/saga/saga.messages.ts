@@ -71,3 +71,51 @@ export class RetrySaga {
     readonly actor: string,
   ) {}
 }
+
+/**
+ * In-process command: start a saga of a registered type from a payload its definition's `payload`
+ * class validates (not validated yet: the handler validates it, since its class depends on the type).
+ */
+export class StartSaga {
+  constructor(
+    readonly sagaType: string,
+    readonly payload: unknown,
+    readonly idempotencyKey?: string,
+  ) {}
+}
+
+export interface SagaStartResult {
+  sagaId: string;
+  sagaType: string;
+  /** The version of the type's definition it runs on: the newest registered when it started. */
+  version: number;
+  /** Where the saga is as this answer is made (`GET /api/v1/sagas/{id}` follows it). */
+  status: SagaStatus;
+  /** The business resource its start wrote beside it (place-order: the order), or null. */
+  resource: object | null;
+  /** True when an earlier request with the same Idempotency-Key started this saga. */
+  replayed: boolean;
+}
+
+/** In-process query: every registered saga type and version, with its steps and payload schema. */
+export class ListSagaTypes {}
+
+export interface SagaTypeStepView {
+  name: string;
+  /** False for the step the starting transaction does (e.g. place-order's order row). */
+  hasCommand: boolean;
+  hasCompensation: boolean;
+  critical: boolean;
+  /** The group of steps it runs beside, if any. */
+  group: string | null;
+}
+
+export interface SagaTypeView {
+  type: string;
+  version: number;
+  /** Whether `StartSaga` can start it: it declares a payload (and this is its newest version). */
+  startable: boolean;
+  steps: SagaTypeStepView[];
+  /** The JSON schema its payload must match, or null for a type that is not started over the API. */
+  payloadSchema: object | null;
+}

@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { SagaEngineModule } from './engine/saga-engine.module.js';
 import { GetSagaHandler, GetSagaStatsHandler, ListSagasHandler } from './get-saga.handler.js';
+import { ListSagaTypesHandler } from './list-saga-types.handler.js';
 import { RetrySagaHandler } from './retry-saga.handler.js';
+import { SagaTypeController } from './saga-type.controller.js';
 import { SagaController } from './saga.controller.js';
 import { SagaGrpcController } from './saga.grpc.controller.js';
+import { StartSagaHandler } from './start-saga.handler.js';
 
 @Module({
   imports: [SagaEngineModule],
-  controllers: [SagaController, SagaGrpcController],
-  providers: [GetSagaHandler, GetSagaStatsHandler, ListSagasHandler, RetrySagaHandler],
+  controllers: [SagaController, SagaTypeController, SagaGrpcController],
+  providers: [GetSagaHandler, GetSagaStatsHandler, ListSagasHandler, RetrySagaHandler, StartSagaHandler, ListSagaTypesHandler],
 })
 export class SagaModule {}

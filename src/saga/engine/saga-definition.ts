@@ -78,6 +78,14 @@ export interface SagaDefinition<D> {
   steps: readonly SagaStep<D>[];
   /** Deadline of the whole saga; default SAGA_TIMEOUT_SECONDS. */
   timeoutMs?: number;
+  /**
+   * The class-validator DTO its data is started from over the API (`POST /api/v1/sagas`, gRPC
+   * `StartSaga`): a type that declares one can be started by any caller allowed to place orders,
+   * with a payload checked against it exactly as a request body is; one without is started only
+   * by its module's own code. Unless its module registered a starter (`SagaStarters`), the
+   * validated payload is the saga's data.
+   */
+  payload?: new () => object;
 }
 
 /** Checks a definition once, where it is declared. */

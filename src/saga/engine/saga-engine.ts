@@ -81,6 +81,11 @@ export class SagaEngine implements OnModuleInit {
     this.definitions.set(definition.type, versions.set(version, definition));
   }
 
+  /** Every registered definition, each type's versions in the order they were registered. */
+  registered(): AnyDefinition[] {
+    return [...this.definitions.values()].flatMap((versions) => [...versions.values()]);
+  }
+
   /** Starts a saga inside the caller's transaction: its row, its history and its first command commit with the caller's change. */
   async start<D extends object>(tx: EntityManager, definition: SagaDefinition<D>, data: D, sagaId = randomUUID()): Promise<string> {
     if (this.definitions.get(definition.type)?.get(definition.version ?? 1) !== definition) throw new Error(`saga ${definition.type} version ${definition.version ?? 1} is not registered`);
