@@ -33,7 +33,8 @@ export async function listWebhooks(db: Db): Promise<WebhookRow[]> {
 
 /** Whether there was one to delete. */
 export async function deleteWebhook(db: Db, id: string): Promise<boolean> {
-  const rows = (await db.query(`DELETE FROM webhooks.webhooks WHERE id = $1 RETURNING id`, [id])) as unknown[];
+  // As a CTE: TypeORM answers a bare DELETE with [rows, count], not its rows.
+  const rows = (await db.query(`WITH deleted AS (DELETE FROM webhooks.webhooks WHERE id = $1 RETURNING id) SELECT id FROM deleted`, [id])) as unknown[];
   return rows.length > 0;
 }
 
