@@ -35,8 +35,9 @@ export class WebhookSubscriptions implements OnApplicationBootstrap, BeforeAppli
 
   async onApplicationBootstrap(): Promise<void> {
     this.running = true;
-    await this.reload();
-    this.timer = setInterval(() => void this.reload().catch((e: unknown) => this.logger.warn(`cannot reload webhooks: ${String(e)}`)), this.config.webhooks.refreshMs);
+    // Not fatal: the database may be unreachable for a moment, or not migrated yet (MIGRATIONS_RUN=false); the next reload tries again.
+    await this.tryReload();
+    this.timer = setInterval(() => void this.tryReload(), this.config.webhooks.refreshMs);
     void this.listen();
   }
 
@@ -57,6 +58,10 @@ export class WebhookSubscriptions implements OnApplicationBootstrap, BeforeAppli
     return next;
   }
 
+  private tryReload(): Promise<void> {
+    return this.reload().catch((e: unknown) => this.logger.warn(`cannot reload webhooks (trying again in ${this.config.webhooks.refreshMs} ms): ${String(e)}`));
+  }
+
   /** LISTENs on a connection of its own; connects again after a loss, the periodic reload covering the gap. */
   private async listen(): Promise<void> {
     if (!this.running) return;
@@ -65,7 +70,7 @@ export class WebhookSubscriptions implements OnApplicationBootstrap, BeforeAppli
       client.end().catch(() => undefined);
       if (this.running) setTimeout(() => void this.listen(), this.config.webhooks.refreshMs).unref();
     };
-    client.on('notification', () => void this.reload().catch((e: unknown) => this.logger.warn(`cannot reload webhooks: ${String(e)}`)));
+    client.on('notification', () => void this.tryReload());
     client.on('error', (error) => {
       if (!this.running) return;
       this.logger.warn(`webhooks LISTEN connection lost: ${error.message}`);
@@ -76,7 +81,7 @@ export class WebhookSubscriptions implements OnApplicationBootstrap, BeforeAppli
       await client.query(`LISTEN ${CHANNEL}`);
       this.client = client;
       if (!this.running) await client.end();
-      else await this.reload(); // a change between the last reload and the LISTEN
+      else await this.tryReload(); // a change between the last reload and the LISTEN
     } catch (error) {
       this.logger.warn(`webhooks LISTEN failed, reloading every ${this.config.webhooks.refreshMs} ms only: ${String(error)}`);
       again();
