@@ -14,6 +14,7 @@ import { hostedManifests } from './modules.js';
 import { loggerModule } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { RetentionService } from './retention/retention.service.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
@@ -39,6 +40,8 @@ export class AppModule {
         MessagingModule,
         // The business modules this process hosts (MODULES); the others are reached by their routes.
         ...hostedManifests(config.modules).map((m) => m.module),
+        // Webhooks on order status: fed by order's events as they are written, so hosted with it.
+        ...(config.modules.includes('order') ? [WebhooksModule] : []),
         HealthModule,
       ],
       // The dashboard shows sagas: it lives where they do.

@@ -29,6 +29,7 @@ const MAY: Record<string, Role[]> = {
   operations: ['viewer', 'operator', 'admin'],
   act: ['operator', 'admin'],
   catalogue: ['admin'],
+  webhooks: ['admin'],
   self: ROLES,
   public: ROLES,
 };
@@ -51,6 +52,9 @@ const OPERATIONS: Record<string, keyof typeof MAY> = {
   'GET /api/v1/saga-types': 'read',
   'GET /api/v1/dead-letters': 'operations',
   'POST /api/v1/dead-letters/{id}/redrive': 'act',
+  'POST /api/v1/webhooks': 'webhooks',
+  'GET /api/v1/webhooks': 'webhooks',
+  'DELETE /api/v1/webhooks/{id}': 'webhooks',
   'GET /metrics': 'operations',
   'GET /health': 'operations',
   'GET /health/live': 'public',
@@ -86,7 +90,8 @@ describe('security: keys and roles', () => {
   it.each(Object.entries(OPERATIONS))('%s: 401 without a key or with a wrong one, 403 for a role that may not, through for one that may', async (operation, who) => {
     const [method, template] = operation.split(' ');
     const send = (role: Role | null, secret?: string) => {
-      const req = method === 'POST' ? request(t.http).post(pathOf(template)).send({}) : request(t.http).get(pathOf(template));
+      const req =
+        method === 'POST' ? request(t.http).post(pathOf(template)).send({}) : method === 'DELETE' ? request(t.http).delete(pathOf(template)) : request(t.http).get(pathOf(template));
       return secret ? req.set('Authorization', `Bearer ${secret}`) : as(role, req);
     };
     const open = who === 'public';

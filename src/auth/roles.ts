@@ -17,6 +17,8 @@ export const PERMISSIONS = [
   'operations.act',
   /** Write the catalogue. */
   'catalogue.write',
+  /** Register, list and delete webhooks (`/api/v1/webhooks`). */
+  'webhooks.manage',
   /** The participants' mutating RPCs (ReserveInventory, ProcessPayment, …): the saga's own commands. */
   'participant.call',
 ] as const;
@@ -31,12 +33,12 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   client: ['self.read', 'orders.place', 'business.read'],
   viewer: ['self.read', 'business.read', 'operations.read'],
   operator: ['self.read', 'business.read', 'operations.read', 'operations.act'],
-  admin: ['self.read', 'orders.place', 'business.read', 'operations.read', 'operations.act', 'catalogue.write'],
+  admin: ['self.read', 'orders.place', 'business.read', 'operations.read', 'operations.act', 'catalogue.write', 'webhooks.manage'],
   service: ['self.read', 'participant.call', 'business.read'],
 };
 
 /** Permissions that change what operators look after: each use is written to the audit log. */
-export const AUDITED: readonly Permission[] = ['operations.act', 'catalogue.write'];
+export const AUDITED: readonly Permission[] = ['operations.act', 'catalogue.write', 'webhooks.manage'];
 
 /**
  * What anyone may do while no keys are configured (protected mode: loopback only, or

@@ -118,6 +118,15 @@ export interface AppConfig {
     /** A module's queue of commands and replies is `<queuePrefix>.<module>` (`RABBITMQ_QUEUE_PREFIX`). */
     queuePrefix: string;
   };
+  /** Webhooks on order status (`/api/v1/webhooks`), hosted with `order`. */
+  webhooks: {
+    /** Targets resolving to private, loopback, link-local or unspecified addresses are accepted (`WEBHOOK_ALLOW_PRIVATE`); off by default (SSRF). */
+    allowPrivate: boolean;
+    /** The deadline of one POST to a target (`WEBHOOK_TIMEOUT_MS`): past it, the attempt failed and is retried. */
+    timeoutMs: number;
+    /** How often each instance reloads which events have webhooks, besides the NOTIFY of every change (`WEBHOOK_REFRESH_MS`). */
+    refreshMs: number;
+  };
   /** Off by default: technical failures and latency injected into participants, for tests and demos. */
   faults: {
     inventoryFailureRate: number;
@@ -213,6 +222,11 @@ export function loadConfig(raw: Env = process.env): AppConfig {
       url: env.string('RABBITMQ_URL', '', /^amqps?:\/\/\S+$/, 'an amqp:// or amqps:// URL', { secret: true }),
       exchange: env.string('RABBITMQ_EXCHANGE', 'saga.events', /^[A-Za-z0-9_.:-]{1,200}$/, 'an exchange name (letters, digits, "_", ".", ":", "-")'),
       queuePrefix: env.string('RABBITMQ_QUEUE_PREFIX', 'saga.modules', /^[A-Za-z0-9_.:-]{1,200}$/, 'a queue name prefix (letters, digits, "_", ".", ":", "-")'),
+    },
+    webhooks: {
+      allowPrivate: env.bool('WEBHOOK_ALLOW_PRIVATE', false),
+      timeoutMs: ms('WEBHOOK_TIMEOUT_MS', 5_000, 10, 10 * 60_000),
+      refreshMs: ms('WEBHOOK_REFRESH_MS', 5_000, 10, HOUR_MS),
     },
     faults: {
       inventoryFailureRate: env.rate('INVENTORY_FAILURE_RATE'),

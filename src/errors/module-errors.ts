@@ -3,6 +3,7 @@ import { HttpStatus } from '@nestjs/common';
 import { AuthError } from '../auth/auth.errors.js';
 import { MessagingError } from '../messaging/messaging.errors.js';
 import { MODULES } from '../modules.js';
+import { WebhookError } from '../webhooks/webhooks.errors.js';
 import { type ErrorStatus, type ErrorStatuses, errorStatuses, ModuleError } from './module-error.js';
 
 /** The errors of what every process hosts besides its business modules: access and messaging. */
@@ -13,6 +14,10 @@ const INFRASTRUCTURE_ERRORS: ErrorStatuses[] = [
   }),
   errorStatuses(MessagingError, {
     DEAD_LETTER_NOT_FOUND: { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND },
+  }),
+  // Webhooks are hosted with order, not a module of their own (see app.module.ts).
+  errorStatuses(WebhookError, {
+    WEBHOOK_NOT_FOUND: { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND },
   }),
 ];
 

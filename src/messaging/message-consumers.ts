@@ -20,12 +20,19 @@ export interface ConsumerOptions<B> {
   /** Event types this consumer receives besides the replies addressed to it. */
   events?: string[];
   beforeBatch?: BatchHook<B>;
+  /**
+   * The destination of its rows (see `destinationOf`) when it is not the consumer's own name: a
+   * consumer that exists only where a module is hosted names that module, so only the relays of
+   * the processes hosting it claim its rows.
+   */
+  destination?: string;
 }
 
 /** A registered consumer, as `Delivery` calls it. */
 export interface Consumer {
   handle: ConsumerHandler<unknown>;
   beforeBatch?: BatchHook<unknown>;
+  destination?: string;
 }
 
 /** Name of the consumer that stands for the CQRS `CommandBus`: every command goes there. */
@@ -41,12 +48,25 @@ export class MessageConsumers {
   private readonly subscribers = new Map<string, string[]>();
 
   /** Registers `handle` under `name`, receiving replies addressed to it and the `events` it names. */
-  register<B = undefined>(name: string, handle: ConsumerHandler<B>, { events = [], beforeBatch }: ConsumerOptions<B> = {}): void {
+  register<B = undefined>(name: string, handle: ConsumerHandler<B>, { events = [], beforeBatch, destination }: ConsumerOptions<B> = {}): void {
     if (name === COMMAND_BUS_CONSUMER || this.consumers.has(name)) {
       throw new Error(`Consumer ${name} is already registered`);
     }
-    this.consumers.set(name, { handle: handle as ConsumerHandler<unknown>, beforeBatch });
+    this.consumers.set(name, { handle: handle as ConsumerHandler<unknown>, beforeBatch, destination });
     for (const type of events) this.subscribers.set(type, [...this.subscribersOf(type), name]);
+  }
+
+  /**
+   * Replaces the event types the registered consumer `name` receives: for a subscription that
+   * changes while the process runs (webhooks: an event type has a row per event only while a
+   * webhook wants it). An event written before the change keeps the subscribers it had.
+   */
+  subscribe(name: string, events: readonly string[]): void {
+    if (!this.consumers.has(name)) throw new Error(`Consumer ${name} is not registered`);
+    for (const [type, names] of this.subscribers) {
+      if (names.includes(name) && !events.includes(type)) this.subscribers.set(type, names.filter((n) => n !== name));
+    }
+    for (const type of events) if (!this.subscribersOf(type).includes(name)) this.subscribers.set(type, [...this.subscribersOf(type), name]);
   }
 
   consumer(name: string): Consumer | undefined {

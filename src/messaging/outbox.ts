@@ -73,7 +73,7 @@ export class Outbox {
     const traceparent = currentTraceparent(); // the span that sends it: the trace goes on through every hop
     const delivery = delayMs === 0 && scope instanceof DeliveryContext && scope.keepsLocalReplies ? scope : undefined;
     const rows: PendingRow[] = addressed.map(({ message, consumer }) => {
-      const destination = destinationOf(consumer, message.type);
+      const destination = this.consumers.consumer(consumer)?.destination ?? destinationOf(consumer, message.type);
       const row = { message_id: message.meta.messageId, consumer, destination, type: message.type, payload: message.data, meta: traceparent ? { ...message.meta, traceparent } : message.meta };
       // A reply for a consumer of this process, sent in a delivery's context: the delivery
       // applies it in this same transaction, so its row is written already processed.

@@ -75,6 +75,12 @@ export class Metrics {
     labelNames: ['write'],
     registers: [this.registry],
   });
+  readonly webhookDeliveries = new Counter({
+    name: 'webhook_deliveries_total',
+    help: 'Attempts to POST a webhook, by outcome: delivered (2xx), rejected (another status), unreachable (network error or timeout), refused (a blocked address), dropped (its webhook was deleted)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   readonly httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP requests by route and status',
