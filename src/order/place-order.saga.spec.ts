@@ -4,7 +4,7 @@ import type { Command, Message } from '../messaging/message.js';
 import { NotificationSent, SendNotification } from '../notification/notification.messages.js';
 import { AuthorizePayment, CapturePayment, PaymentAuthorized, PaymentCaptured, PaymentDeclined, PaymentRefunded, ProcessPayment, RefundPayment } from '../payment/payment.messages.js';
 import { applyFailure, applyReply, startSaga, type Decision } from '../saga/engine/saga-transition.js';
-import { CancelShipment, CreateShipment, ShipmentCancelled, ShipmentCreated } from '../shipping/shipping.messages.js';
+import { CancelShipment, CreateShipment, ShipmentCancelled } from '../shipping/shipping.messages.js';
 import { CancelOrder, ConfirmOrder, OrderCancelled, OrderConfirmed } from './order.messages.js';
 import { placeOrderSaga, placeOrderSagaV1, type PlaceOrderData } from './place-order.saga.js';
 
