@@ -38,7 +38,7 @@ describe('docker/docker-compose.yml', () => {
     const rabbit = services({ ...DOT_ENV, SPLIT_TRANSPORT: 'rabbitmq' });
     const split = ['front', 'inventory', 'payment'];
     for (const name of split) expect(grpc[name].profiles).toEqual(['split']);
-    expect(split.map((name) => configOf(grpc[name]).modules)).toEqual([['order', 'saga'], ['inventory'], ['payment']]);
+    expect(split.map((name) => configOf(grpc[name]).modules)).toEqual([['order', 'saga', 'shipping', 'notification'], ['inventory'], ['payment']]);
     expect(new Set(split.map((name) => grpc[name].environment!.DATABASE_URL)).size).toBe(3);
     expect(configOf(grpc.front).routes).toEqual({ inventory: { transport: 'grpc', url: 'inventory:50051' }, payment: { transport: 'grpc', url: 'payment:50051' } });
     expect(configOf(rabbit.front).routes).toEqual({ inventory: { transport: 'rabbitmq' }, payment: { transport: 'rabbitmq' } });

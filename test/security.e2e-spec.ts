@@ -41,6 +41,7 @@ const OPERATIONS: Record<string, keyof typeof MAY> = {
   'GET /api/v1/orders/{id}/saga': 'read',
   'GET /api/v1/orders/{id}/payment': 'read',
   'GET /api/v1/orders/{id}/notifications': 'read',
+  'GET /api/v1/orders/{id}/shipment': 'read',
   'GET /api/v1/customers/{customerId}/orders': 'read',
   'GET /api/v1/products/{id}': 'read',
   'POST /api/v1/products': 'catalogue',

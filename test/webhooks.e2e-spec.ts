@@ -37,6 +37,8 @@ const DECLINED_ROWS = [
   ['command', 'inventory.ReleaseInventory'],
   ['saga', 'inventory.InventoryReleased'],
   ['command', 'order.CancelOrder'],
+  // The customer is told, by a command of the cancellation's own.
+  ['command', 'notification.SendNotification'],
   ['saga', 'order.OrderCancelled'],
 ].map(([consumer, type]) => ({ consumer, type }));
 

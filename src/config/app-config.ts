@@ -60,6 +60,13 @@ export interface AppConfig {
   shippingCountries: string[];
   /** The most orders placed in one transaction when requests arrive together (1: each alone). */
   orderBatchSize: number;
+  /**
+   * The version of the order saga new orders start on (`PLACE_ORDER_SAGA_VERSION`): 1 (reserve,
+   * charge, confirm) or 2 (stock and money held at once, capture, shipment, stock shipped, confirm,
+   * notification). Both are always registered, so sagas in flight finish on theirs; switch to 2
+   * once every instance of a rolling deploy knows it.
+   */
+  placeOrderSagaVersion: 1 | 2;
   relay: {
     enabled: boolean;
     /** Fallback poll when no NOTIFY arrives (delayed retries, a lost LISTEN connection). */
@@ -188,6 +195,7 @@ export function loadConfig(raw: Env = process.env): AppConfig {
     paymentDeclineAboveCents: parseMoney(env.string('PAYMENT_DECLINE_ABOVE', '500.00', isMoney, 'an amount with at most 2 decimals, e.g. 500.00')),
     shippingCountries: shippingCountries(env),
     orderBatchSize: env.int('ORDER_BATCH_SIZE', 16, { min: 1, max: 1000 }),
+    placeOrderSagaVersion: env.int('PLACE_ORDER_SAGA_VERSION', 1, { min: 1, max: 2 }) as 1 | 2,
     relay: {
       enabled: env.bool('RELAY_ENABLED', true),
       pollMs: ms('RELAY_POLL_MS', 500, 10, HOUR_MS),

@@ -34,6 +34,7 @@ describe('schema', () => {
       'saga.saga_instances',
       'saga.saga_steps',
       'shipping.shipments',
+      'webhooks.webhooks',
     ]);
   });
 });

@@ -5,6 +5,7 @@ import { AuthError } from '../auth/auth.errors.js';
 import { InventoryError } from '../inventory/inventory.errors.js';
 import { MessagingError } from '../messaging/messaging.errors.js';
 import { MODULES } from '../modules.js';
+import { WebhookError } from '../webhooks/webhooks.errors.js';
 import { OrderError } from '../order/order.errors.js';
 import { PaymentError } from '../payment/payment.errors.js';
 import { SagaError } from '../saga/saga.errors.js';
@@ -15,7 +16,7 @@ const NOT_FOUND = { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND };
 
 describe('module errors', () => {
   it('every code of every registered error class has its statuses, and a code two modules share means the same to a client', () => {
-    expect(ERROR_TABLES.map((t) => t.errorClass)).toEqual([AuthError, MessagingError, ...Object.values(MODULES).map((m) => m.errors.errorClass)]);
+    expect(ERROR_TABLES.map((t) => t.errorClass)).toEqual([AuthError, MessagingError, WebhookError, ...Object.values(MODULES).map((m) => m.errors.errorClass)]);
     for (const { status } of ERROR_TABLES) for (const [code, s] of Object.entries(status)) expect(ERROR_STATUS[code]).toEqual(s);
     expect(ERROR_STATUS.INVALID_CURSOR).toEqual(MODULES.order.errors.status.INVALID_CURSOR);
     expect(ERROR_STATUS.INVALID_CURSOR).toEqual(MODULES.saga.errors.status.INVALID_CURSOR);

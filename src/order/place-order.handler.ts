@@ -7,6 +7,7 @@ import { execute, statement } from '../database/prepared.js';
 import { TransactionBatcher } from '../database/transaction-batcher.js';
 import { formatMoney, parseMoney } from '../common/money.js';
 import { Outbox } from '../messaging/outbox.js';
+import type { SagaDefinition } from '../saga/engine/saga-definition.js';
 import { SagaEngine } from '../saga/engine/saga-engine.js';
 import { IdempotencyKey } from './idempotency-key.entity.js';
 import { OrderItem } from './order-item.entity.js';
@@ -15,7 +16,7 @@ import { OrderError } from './order.errors.js';
 import type { ShippingAddress } from '../shipping/shipping.messages.js';
 import { OrderCreatedEvent } from './order.messages.js';
 import { toOrderView, type OrderView } from './order.view.js';
-import { placeOrderSaga } from './place-order.saga.js';
+import { placeOrderSaga, placeOrderSagaV1, type PlaceOrderData } from './place-order.saga.js';
 
 export interface PlaceOrderInput {
   customerId: string;
@@ -55,6 +56,8 @@ const CLAIM_KEY = statement('INSERT INTO orders.idempotency_keys (key, request_h
 export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrderResult> {
   /** Concurrent orders share a transaction (see `TransactionBatcher`). */
   private readonly batcher: TransactionBatcher;
+  /** The version new orders start on (`PLACE_ORDER_SAGA_VERSION`). */
+  private readonly saga: SagaDefinition<PlaceOrderData>;
 
   constructor(
     db: DataSource,
@@ -63,6 +66,7 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrder
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.batcher = new TransactionBatcher(db, config.orderBatchSize);
+    this.saga = config.placeOrderSagaVersion === 2 ? placeOrderSaga : placeOrderSagaV1;
   }
 
   /**
@@ -96,7 +100,7 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrder
       Object.assign(order, { createdAt: stamps.created_at, updatedAt: stamps.updated_at });
       const lines = items.map(({ productId, quantity }) => ({ productId, quantity }));
       const data = { orderId, customerId: input.customerId, lines, totalAmount: total, ...(shippingAddress && { shippingAddress }) };
-      await this.sagas.start(tx, placeOrderSaga, data, sagaId);
+      await this.sagas.start(tx, this.saga, data, sagaId);
       // For systems outside (a row only when they are published: RABBITMQ_URL).
       await this.outbox.add(tx, new OrderCreatedEvent({ orderId, customerId: input.customerId, totalAmount: total, items }, { correlationId: sagaId }));
       const view = toOrderView(order, rows);

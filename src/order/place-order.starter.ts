@@ -10,8 +10,8 @@ import { PlaceOrder, type PlaceOrderResult } from './place-order.handler.js';
  */
 export function placeOrderStarter(commands: CommandBus): SagaStarter {
   return async (payload, idempotencyKey) => {
-    const { customerId, items } = payload as CreateOrderDto;
-    const result: PlaceOrderResult = await commands.execute(new PlaceOrder({ customerId, items }, idempotencyKey));
+    const { customerId, items, shippingAddress } = payload as CreateOrderDto;
+    const result: PlaceOrderResult = await commands.execute(new PlaceOrder({ customerId, items, shippingAddress }, idempotencyKey));
     return { sagaId: result.order.sagaId, replayed: result.replayed, resource: result.order };
   };
 }
