@@ -36,7 +36,7 @@ export async function startSplit(transport, frontUrl, database) {
     const routes = Object.fromEntries(
       PARTICIPANTS.map((module) => (overRabbitMq ? [`${module.toUpperCase()}_TRANSPORT`, 'rabbitmq'] : [`${module.toUpperCase()}_GRPC_URL`, `127.0.0.1:${grpcPorts[module]}`])),
     );
-    front = await startProject(frontUrl, { ...broker, ...routes, MODULES: 'order,saga', SERVICE_KEY: serviceKey });
+    front = await startProject(frontUrl, { ...broker, ...routes, MODULES: 'order,saga,shipping,notification', SERVICE_KEY: serviceKey });
     const run = await projectRun(front, urls, started);
     return {
       ...run,

@@ -18,7 +18,7 @@ export class ConfirmOrderHandler implements ICommandHandler<ConfirmOrder, OrderC
     const { orderId } = cmd.data;
     return this.participant.answer(ORDER_CONSUMER, cmd, DeliveryContext.of(cmd), async (tx) => {
       // Its event once, when this call ended the order (a repeated command ends nothing).
-      if (await settleOrder(tx, orderId, 'CONFIRMED')) await this.outbox.add(tx, new OrderConfirmedEvent({ orderId }, eventMeta(cmd)));
+      if ((await settleOrder(tx, orderId, 'CONFIRMED')) !== null) await this.outbox.add(tx, new OrderConfirmedEvent({ orderId }, eventMeta(cmd)));
       return new OrderConfirmed({ orderId });
     });
   }

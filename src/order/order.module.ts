@@ -9,7 +9,7 @@ import { OrderController } from './order.controller.js';
 import { OrderGrpcController } from './order.grpc.controller.js';
 import { GetOrderHandler, ListCustomerOrdersHandler } from './order.queries.js';
 import { PlaceOrderHandler } from './place-order.handler.js';
-import { placeOrderSaga } from './place-order.saga.js';
+import { placeOrderSaga, placeOrderSagaV1 } from './place-order.saga.js';
 import { placeOrderStarter } from './place-order.starter.js';
 
 @Module({
@@ -25,6 +25,7 @@ export class OrderModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    this.sagas.register(placeOrderSagaV1);
     this.sagas.register(placeOrderSaga);
     // Its first step is the order row, written where the saga starts: started over the saga API too, it places an order.
     this.starters.register(placeOrderSaga.type, placeOrderStarter(this.commands));

@@ -1,91 +1,116 @@
 import { describe, expect, it } from '@jest/globals';
-import { InventoryRejected, InventoryReleased, InventoryReserved, ReleaseInventory, ReserveInventory } from '../inventory/inventory.messages.js';
-import type { Command } from '../messaging/message.js';
-import { PaymentCaptured, PaymentDeclined, PaymentRefunded, ProcessPayment, RefundPayment } from '../payment/payment.messages.js';
-import { applyReply, startSaga, type Decision } from '../saga/engine/saga-transition.js';
+import { InventoryRejected, InventoryReleased, InventoryReserved, ReleaseInventory, ReservationShipped, ReserveInventory, ShipReservation } from '../inventory/inventory.messages.js';
+import type { Command, Message } from '../messaging/message.js';
+import { NotificationSent, SendNotification } from '../notification/notification.messages.js';
+import { AuthorizePayment, CapturePayment, PaymentAuthorized, PaymentCaptured, PaymentDeclined, PaymentRefunded, ProcessPayment, RefundPayment } from '../payment/payment.messages.js';
+import { applyFailure, applyReply, startSaga, type Decision } from '../saga/engine/saga-transition.js';
+import { CancelShipment, CreateShipment, ShipmentCancelled, ShipmentCreated } from '../shipping/shipping.messages.js';
 import { CancelOrder, ConfirmOrder, OrderCancelled, OrderConfirmed } from './order.messages.js';
-import { placeOrderSaga, type PlaceOrderData } from './place-order.saga.js';
+import { placeOrderSaga, placeOrderSagaV1, type PlaceOrderData } from './place-order.saga.js';
 
-const data: PlaceOrderData = {
-  orderId: 'o-1',
-  customerId: 'c-1',
-  lines: [{ productId: 'prod_1', quantity: 2 }],
-  totalAmount: '59.97',
-};
+const data: PlaceOrderData = { orderId: 'o-1', customerId: 'c-1', lines: [{ productId: 'prod_1', quantity: 2 }], totalAmount: '59.97' };
+const address = { street: '1 Main St', city: 'Springfield', zipCode: '12345', country: 'US' };
 
-/** Feeds replies one by one; returns every decision. */
-function run(...replies: ((sent: Command) => { type: string; data: unknown })[]): Decision<PlaceOrderData>[] {
-  const decisions = [startSaga(placeOrderSaga, data)];
-  for (const reply of replies) {
-    const last = decisions.at(-1)!;
-    const { command } = last.next!;
-    const message = reply(command) as never;
-    decisions.push(applyReply(placeOrderSaga, last.state, message));
-  }
-  return decisions;
+/** The commands a decision sends: the next one, or a parallel group's. */
+const sends = (d: Decision<PlaceOrderData>): Command[] => (d.parallel ?? (d.next ? [d.next] : [])).map((n) => n.command);
+const names = (d: Decision<PlaceOrderData>) => sends(d).map((c) => c.constructor);
+
+/** Answers the command of type `type` among those the last decision sent (or awaits). */
+function answer(decision: Decision<PlaceOrderData>, reply: (c: Command) => Message, to: Command): Decision<PlaceOrderData> {
+  return applyReply(placeOrderSaga, decision.state, reply(to).causedBy(to));
 }
 
-const sent = (decisions: Decision<PlaceOrderData>[]) => decisions.map((d) => d.next?.command.constructor);
-
-describe('place-order saga', () => {
-  it('reserves, charges, confirms and completes', () => {
-    const decisions = run(
-      (c) => new InventoryReserved({ orderId: 'o-1', reservationId: 'r-1' }).causedBy(c),
-      (c) => new PaymentCaptured({ orderId: 'o-1', paymentId: 'p-1', amount: '59.97' }).causedBy(c),
-      (c) => new OrderConfirmed({ orderId: 'o-1' }).causedBy(c),
-    );
-    expect(sent(decisions)).toEqual([ReserveInventory, ProcessPayment, ConfirmOrder, undefined]);
-    expect(decisions[1].next!.command.data).toEqual({ orderId: 'o-1', customerId: 'c-1', amount: '59.97' });
-    expect(decisions.map((d) => d.state.status)).toEqual(['STARTED', 'RUNNING', 'RUNNING', 'COMPLETED']);
-    expect(decisions[3].state.data).toMatchObject({ reservationId: 'r-1', paymentId: 'p-1' });
-    // The order row was written when the saga started: recorded as done, with no command.
-    expect(decisions[0].finished).toEqual([{ step: 'create-order', action: 'execute', status: 'SUCCEEDED', message: null }]);
+describe('place-order saga v2', () => {
+  it('holds stock and money at once, captures, ships the stock, confirms and notifies', () => {
+    const start = startSaga(placeOrderSaga, data);
+    expect(names(start)).toEqual([ReserveInventory, AuthorizePayment]);
+    const [reserve, authorize] = sends(start);
+    expect(authorize.data).toEqual({ orderId: 'o-1', customerId: 'c-1', amount: '59.97' });
+    let d = answer(start, () => new PaymentAuthorized({ orderId: 'o-1', paymentId: 'p-1', amount: '59.97' }), authorize);
+    expect(sends(d)).toEqual([]); // the hold of stock is still awaited
+    d = answer(d, () => new InventoryReserved({ orderId: 'o-1', reservationId: 'r-1' }), reserve);
+    // No shipping address: nothing to ship, so create-shipment is passed over.
+    expect(names(d)).toEqual([CapturePayment]);
+    d = answer(d, () => new PaymentCaptured({ orderId: 'o-1', paymentId: 'p-1', amount: '59.97' }), sends(d)[0]);
+    expect(names(d)).toEqual([ShipReservation]);
+    d = answer(d, () => new ReservationShipped({ orderId: 'o-1', shipped: true }), sends(d)[0]);
+    expect(names(d)).toEqual([ConfirmOrder]);
+    d = answer(d, () => new OrderConfirmed({ orderId: 'o-1' }), sends(d)[0]);
+    expect(names(d)).toEqual([SendNotification]);
+    expect(sends(d)[0].data).toEqual({ orderId: 'o-1', customerId: 'c-1', kind: 'ORDER_CONFIRMED' });
+    d = answer(d, () => new NotificationSent({ orderId: 'o-1', notificationId: 'n-1' }), sends(d)[0]);
+    expect(d.state).toMatchObject({ status: 'COMPLETED', data: { reservationId: 'r-1', paymentId: 'p-1' } });
   });
 
-  it('on a declined payment releases the stock, then cancels the order, and refunds nothing', () => {
-    const decisions = run(
-      (c) => new InventoryReserved({ orderId: 'o-1', reservationId: 'r-1' }).causedBy(c),
-      (c) => new PaymentDeclined({ orderId: 'o-1', paymentId: 'p-1', reason: 'CARD_DECLINED' }).causedBy(c),
-      (c) => new InventoryReleased({ orderId: 'o-1', released: true }).causedBy(c),
-      (c) => new OrderCancelled({ orderId: 'o-1', reason: 'CARD_DECLINED' }).causedBy(c),
-    );
-    expect(sent(decisions)).toEqual([ReserveInventory, ProcessPayment, ReleaseInventory, CancelOrder, undefined]);
-    expect(decisions[3].next!.command.data).toEqual({ orderId: 'o-1', reason: 'CARD_DECLINED' });
-    expect(decisions.map((d) => d.state.status)).toEqual(['STARTED', 'RUNNING', 'COMPENSATING', 'COMPENSATING', 'COMPENSATED']);
-    expect(decisions[2].finished).toEqual([{ step: 'process-payment', action: 'execute', status: 'FAILED', message: 'CARD_DECLINED' }]);
-    expect(decisions[4].state.failureReason).toBe('CARD_DECLINED');
-  });
-
-  it('compensates newest first: refund, release, cancel (when the last step fails after payment)', () => {
-    // Confirm cannot say no, so force the failure at payment's successor by hand:
-    // a failure right after capture compensates payment, inventory and the order, in that order.
-    const afterCapture = run(
-      (c) => new InventoryReserved({ orderId: 'o-1', reservationId: 'r-1' }).causedBy(c),
-      (c) => new PaymentCaptured({ orderId: 'o-1', paymentId: 'p-1', amount: '59.97' }).causedBy(c),
-    ).at(-1)!;
-    const failing = { ...placeOrderSaga, steps: placeOrderSaga.steps.map((s) =>
-      s.name === 'confirm-order' ? { ...s, onReply: { [OrderConfirmed.type]: () => ({ failed: 'CONFIRM_REFUSED' }) } } : s) };
-    let decision = applyReply(failing, afterCapture.state, new OrderConfirmed({ orderId: 'o-1' }).causedBy(afterCapture.next!.command));
-    const commands = [decision.next!.command];
-    for (const reply of [PaymentRefunded, InventoryReleased, OrderCancelled]) {
-      decision = applyReply(failing, decision.state, new reply({} as never).causedBy(decision.next!.command));
-      if (decision.next) commands.push(decision.next.command);
+  it('ships an order with an address after the capture; a shipping failure cancels the shipment, refunds, releases and cancels', () => {
+    const start = startSaga(placeOrderSaga, { ...data, shippingAddress: address });
+    const [reserve, authorize] = sends(start);
+    let d = answer(start, () => new InventoryReserved({ orderId: 'o-1', reservationId: 'r-1' }), reserve);
+    d = answer(d, () => new PaymentAuthorized({ orderId: 'o-1', paymentId: 'p-1', amount: '59.97' }), authorize);
+    d = answer(d, () => new PaymentCaptured({ orderId: 'o-1', paymentId: 'p-1', amount: '59.97' }), sends(d)[0]);
+    expect(names(d)).toEqual([CreateShipment]);
+    expect(sends(d)[0].data).toEqual({ orderId: 'o-1', address, lines: data.lines });
+    // The shipping service fails past its attempts: it may have shipped, so it is cancelled too.
+    d = applyFailure(placeOrderSaga, d.state, { kind: 'ERROR', message: 'down' }, 1);
+    const undone: Command[] = [];
+    const replies = [() => new ShipmentCancelled({ orderId: 'o-1', cancelled: false }), () => new PaymentRefunded({ orderId: 'o-1', refunded: true }), () => new PaymentRefunded({ orderId: 'o-1', refunded: false }), () => new InventoryReleased({ orderId: 'o-1', released: true }), () => new OrderCancelled({ orderId: 'o-1', reason: 'x' })];
+    for (const reply of replies) {
+      undone.push(...sends(d));
+      d = answer(d, reply, sends(d)[0]);
     }
-    expect(commands.map((c) => c.constructor)).toEqual([RefundPayment, ReleaseInventory, CancelOrder]);
-    expect(decision.state.status).toBe('COMPENSATED');
+    // Newest first: the shipment, the capture, then the hold group's members, then the order.
+    expect(undone.map((c) => c.constructor)).toEqual([CancelShipment, RefundPayment, RefundPayment, ReleaseInventory, CancelOrder]);
+    expect(d.state).toMatchObject({ status: 'COMPENSATED', failureReason: 'CREATE_SHIPMENT_FAILED' });
   });
 
-  it('on short stock cancels the order without charging', () => {
-    const decisions = run(
-      (c) => new InventoryRejected({ orderId: 'o-1', reason: 'OUT_OF_STOCK', productId: 'prod_1' }).causedBy(c),
-      (c) => new OrderCancelled({ orderId: 'o-1', reason: 'OUT_OF_STOCK' }).causedBy(c),
-    );
-    expect(sent(decisions)).toEqual([ReserveInventory, CancelOrder, undefined]);
-    expect(decisions.at(-1)!.state).toMatchObject({ status: 'COMPENSATED', failureReason: 'OUT_OF_STOCK' });
+  it('on a declined payment waits for the stock hold, releases it, cancels, and refunds nothing', () => {
+    const start = startSaga(placeOrderSaga, data);
+    const [reserve, authorize] = sends(start);
+    let d = answer(start, () => new PaymentDeclined({ orderId: 'o-1', paymentId: 'p-1', reason: 'CARD_DECLINED' }), authorize);
+    expect(sends(d)).toEqual([]); // never undo the stock while its hold may still be under way
+    d = answer(d, () => new InventoryReserved({ orderId: 'o-1', reservationId: 'r-1' }), reserve);
+    expect(names(d)).toEqual([ReleaseInventory]);
+    d = answer(d, () => new InventoryReleased({ orderId: 'o-1', released: true }), sends(d)[0]);
+    expect(names(d)).toEqual([CancelOrder]);
+    expect(sends(d)[0].data).toEqual({ orderId: 'o-1', reason: 'CARD_DECLINED' });
+    d = answer(d, () => new OrderCancelled({ orderId: 'o-1', reason: 'CARD_DECLINED' }), sends(d)[0]);
+    expect(d.state).toMatchObject({ status: 'COMPENSATED', failureReason: 'CARD_DECLINED' });
   });
 
-  it('refuses a reply the step does not expect', () => {
-    const [start] = run();
-    expect(() => applyReply(placeOrderSaga, start.state, new PaymentCaptured({} as never))).toThrow(/does not expect/);
+  it('on short stock voids the hold of money and cancels', () => {
+    const start = startSaga(placeOrderSaga, data);
+    const [reserve, authorize] = sends(start);
+    let d = answer(start, () => new InventoryRejected({ orderId: 'o-1', reason: 'OUT_OF_STOCK', productId: 'prod_1' }), reserve);
+    d = answer(d, () => new PaymentAuthorized({ orderId: 'o-1', paymentId: 'p-1', amount: '59.97' }), authorize);
+    expect(names(d)).toEqual([RefundPayment]);
+    d = answer(d, () => new PaymentRefunded({ orderId: 'o-1', refunded: false }), sends(d)[0]);
+    expect(names(d)).toEqual([CancelOrder]);
+  });
+
+  it('a notification that cannot be sent leaves the order confirmed and the saga COMPLETED', () => {
+    let d = startSaga(placeOrderSaga, data);
+    const [reserve, authorize] = sends(d);
+    d = answer(d, () => new InventoryReserved({ orderId: 'o-1', reservationId: 'r-1' }), reserve);
+    d = answer(d, () => new PaymentAuthorized({ orderId: 'o-1', paymentId: 'p-1', amount: '59.97' }), authorize);
+    d = answer(d, () => new PaymentCaptured({ orderId: 'o-1', paymentId: 'p-1', amount: '59.97' }), sends(d)[0]);
+    d = answer(d, () => new ReservationShipped({ orderId: 'o-1', shipped: true }), sends(d)[0]);
+    d = answer(d, () => new OrderConfirmed({ orderId: 'o-1' }), sends(d)[0]);
+    d = applyFailure(placeOrderSaga, d.state, { kind: 'ERROR', message: 'mail server down' }, 1);
+    expect(sends(d)).toEqual([]);
+    expect(d.state.status).toBe('COMPLETED');
+    expect(d.finished).toEqual([expect.objectContaining({ step: 'notify-customer', status: 'FAILED', message: 'ERROR: mail server down' })]);
+  });
+});
+
+describe('place-order saga v1 (kept for sagas started before v2)', () => {
+  it('reserves, charges at once, confirms', () => {
+    let d = startSaga(placeOrderSagaV1, data);
+    expect(names(d)).toEqual([ReserveInventory]);
+    d = applyReply(placeOrderSagaV1, d.state, new InventoryReserved({ orderId: 'o-1', reservationId: 'r-1' }).causedBy(sends(d)[0]));
+    expect(names(d)).toEqual([ProcessPayment]);
+    d = applyReply(placeOrderSagaV1, d.state, new PaymentCaptured({ orderId: 'o-1', paymentId: 'p-1', amount: '59.97' }).causedBy(sends(d)[0]));
+    expect(names(d)).toEqual([ConfirmOrder]);
+    d = applyReply(placeOrderSagaV1, d.state, new OrderConfirmed({ orderId: 'o-1' }).causedBy(sends(d)[0]));
+    expect(d.state.status).toBe('COMPLETED');
   });
 });

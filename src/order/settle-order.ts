@@ -3,14 +3,16 @@ import type { Message, MessageMeta } from '../messaging/message.js';
 import { execute, statement } from '../database/prepared.js';
 
 /** Ends a PENDING order: CONFIRMED, or CANCELLED with the reason. An order already ended stays as it is. */
-const SETTLE_ORDER = statement(`UPDATE orders.orders SET status = $2, failure_reason = $3, updated_at = now() WHERE id = $1 AND status = 'PENDING'`);
+const SETTLE_ORDER = statement(`UPDATE orders.orders SET status = $2, failure_reason = $3, updated_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING customer_id`);
 
 /**
  * The one way an order leaves PENDING (its saga's last step or its compensation); repeating it
- * changes nothing. Returns whether this call ended it (so its event is sent once).
+ * changes nothing. Returns the order's customer when this call ended it (so what follows, its
+ * event and the customer's notification, is sent once), else null.
  */
-export async function settleOrder(tx: EntityManager, orderId: string, status: 'CONFIRMED' | 'CANCELLED', reason: string | null = null): Promise<boolean> {
-  return (await execute(tx, SETTLE_ORDER, [orderId, status, reason])).rowCount === 1;
+export async function settleOrder(tx: EntityManager, orderId: string, status: 'CONFIRMED' | 'CANCELLED', reason: string | null = null): Promise<string | null> {
+  const { rows } = await execute<{ customer_id: string }>(tx, SETTLE_ORDER, [orderId, status, reason]);
+  return rows[0]?.customer_id ?? null;
 }
 
 /**
