@@ -215,7 +215,11 @@ describe('any saga over the API', () => {
 
     const { types } = (await call(grpcAddress, 'SagaService.ListSagaTypes', {})) as { types: { type: string; startable: boolean; steps: { name: string; has_command: boolean; group: string }[]; payload_schema: string }[] };
     const placeOrder = types.find((d) => d.type === 'place-order' && d.startable)!;
-    expect(placeOrder).toMatchObject({ startable: true, steps: expect.arrayContaining([{ name: 'create-order', has_command: false, has_compensation: true, critical: true, group: '' }, { name: 'authorize-payment', has_command: true, has_compensation: true, critical: true, group: 'hold' }]) });
+    expect(placeOrder).toMatchObject({ startable: true, steps: expect.arrayContaining([
+      { name: 'create-order', has_command: false, has_compensation: true, critical: true, group: '', conditional: false },
+      { name: 'authorize-payment', has_command: true, has_compensation: true, critical: true, group: 'hold', conditional: false },
+      { name: 'create-shipment', has_command: true, has_compensation: true, critical: true, group: '', conditional: true },
+    ]) });
     expect(JSON.parse(placeOrder.payload_schema)).toMatchObject({ required: ['customerId', 'items'] });
     expect(types.find((d) => d.type === 'test-internal')).toMatchObject({ startable: false, payload_schema: '' });
   });
