@@ -68,13 +68,15 @@ async function stepsOf(saga) {
 }
 
 /**
- * History rows where a step that is not critical gave up: its last execute row is FAILED, and the
- * saga went on without it (it never compensates for one).
+ * History rows where a step that is not critical gave up: its last execute row is FAILED and the
+ * saga went on without it (a later row of another step, or the saga ended), not a retry still to come.
  */
-function nonCriticalFailures(history, steps) {
+function nonCriticalFailures(saga, steps) {
+  const { history } = saga;
   const last = new Map();
   history.forEach((row, i) => { if (row.action === 'execute') last.set(row.step, i); });
-  return new Set([...last.values()].filter((i) => history[i].status === 'FAILED' && steps.get(history[i].step)?.critical === false));
+  const wentOn = (i) => !['STARTED', 'RUNNING'].includes(saga.status) || history.slice(i + 1).some((row) => row.step !== history[i].step);
+  return new Set([...last.values()].filter((i) => history[i].status === 'FAILED' && steps.get(history[i].step)?.critical === false && wentOn(i)));
 }
 
 /** The order's shipment; an order without an address has none (404 SHIPMENT_NOT_FOUND). */
@@ -104,7 +106,7 @@ async function renderSaga(id) {
     saga.orderId ? notificationsOf(saga.orderId) : null,
     stepsOf(saga),
   ]);
-  const wentOn = nonCriticalFailures(saga.history, steps);
+  const wentOn = nonCriticalFailures(saga, steps);
   const longest = Math.max(1, ...saga.history.map((s) => ms(s.timestamp, s.finishedAt) || 0));
   // Retry is offered only to keys that may use it (operator, admin); the server checks again.
   const retry = saga.status === 'FAILED' && auth.permissions.includes('operations.act')
