@@ -83,7 +83,7 @@ describe('any saga over the API', () => {
     expect(res.body).toEqual({
       sagaId: expect.any(String),
       sagaType: 'place-order',
-      version: 1,
+      version: 2,
       status: expect.stringMatching(/^(STARTED|RUNNING)$/),
       resource: expect.objectContaining({ status: 'PENDING', customerId: 'api_cust', totalAmount: '4.50', sagaId: res.body.sagaId }),
     });
@@ -164,34 +164,41 @@ describe('any saga over the API', () => {
 
   it('GET /saga-types lists every registered type and version with its steps and payload schema', async () => {
     const { body } = await request(t.http).get('/api/v1/saga-types').expect(200);
-    const byType = Object.fromEntries(body.map((d: { type: string }) => [d.type, d]));
-    expect(Object.keys(byType)).toEqual(expect.arrayContaining(['place-order', 'test-hold', 'test-internal']));
-    expect(byType['place-order']).toMatchObject({
-      version: 1,
+    const byType = Object.fromEntries(body.map((d: { type: string; version: number }) => [`${d.type} v${d.version}`, d]));
+    expect(Object.keys(byType)).toEqual(expect.arrayContaining(['place-order v1', 'place-order v2', 'test-hold v1', 'test-internal v1']));
+    // v2 holds the stock and the money side by side, ships only an order with an address, and notifies without making it critical.
+    expect(byType['place-order v2']).toMatchObject({
+      version: 2,
       startable: true,
       steps: [
-        { name: 'create-order', hasCommand: false, hasCompensation: true, critical: true, group: null },
-        { name: 'reserve-inventory', hasCommand: true, hasCompensation: true, critical: true, group: null },
-        { name: 'process-payment', hasCommand: true, hasCompensation: true, critical: true, group: null },
-        { name: 'confirm-order', hasCommand: true, hasCompensation: false, critical: true, group: null },
+        { name: 'create-order', hasCommand: false, hasCompensation: true, critical: true, group: null, conditional: false },
+        { name: 'reserve-inventory', hasCommand: true, hasCompensation: true, critical: true, group: 'hold', conditional: false },
+        { name: 'authorize-payment', hasCommand: true, hasCompensation: true, critical: true, group: 'hold', conditional: false },
+        { name: 'capture-payment', hasCommand: true, hasCompensation: true, critical: true, group: null, conditional: false },
+        { name: 'create-shipment', hasCommand: true, hasCompensation: true, critical: true, group: null, conditional: true },
+        { name: 'ship-inventory', hasCommand: true, hasCompensation: false, critical: true, group: null, conditional: false },
+        { name: 'confirm-order', hasCommand: true, hasCompensation: false, critical: true, group: null, conditional: false },
+        { name: 'notify-customer', hasCommand: true, hasCompensation: false, critical: false, group: null, conditional: false },
       ],
     });
-    const orderSchema = byType['place-order'].payloadSchema;
+    // v1 stays registered for the sagas started on it, but only the newest version is started.
+    expect(byType['place-order v1']).toMatchObject({ startable: false, steps: [{ name: 'create-order' }, { name: 'reserve-inventory', group: null }, { name: 'process-payment' }, { name: 'confirm-order' }] });
+    const orderSchema = byType['place-order v2'].payloadSchema;
     expect(orderSchema).toMatchObject({ type: 'object', required: ['customerId', 'items'], properties: { customerId: { type: 'string' }, items: { type: 'array', minItems: 1 } } });
     expect(orderSchema.properties.items.items).toMatchObject({ type: 'object', required: ['productId', 'quantity', 'price'], properties: { quantity: { type: 'number', minimum: 1 } } });
-    expect(byType['test-hold']).toMatchObject({
+    expect(byType['test-hold v1']).toMatchObject({
       startable: true,
       steps: [{ name: 'hold-stock', critical: true }, { name: 'give-back', hasCommand: true, hasCompensation: false, critical: false }],
       payloadSchema: { required: ['holdId', 'productId', 'quantity'] },
     });
-    expect(byType['test-internal']).toMatchObject({ startable: false, payloadSchema: null });
+    expect(byType['test-internal v1']).toMatchObject({ startable: false, payloadSchema: null });
   });
 
   it('gRPC StartSaga (payload as JSON text) and ListSagaTypes', async () => {
     const key = `api-grpc-${randomUUID()}`;
     const req = { idempotency_key: key, saga_type: 'place-order', payload: JSON.stringify(anOrder(2, 'api_grpc')) };
     const started = (await call(grpcAddress, 'SagaService.StartSaga', req)) as Record<string, unknown>;
-    expect(started).toMatchObject({ saga_type: 'place-order', version: 1, status: expect.stringMatching(/^(STARTED|RUNNING)$/), replayed: false });
+    expect(started).toMatchObject({ saga_type: 'place-order', version: 2, status: expect.stringMatching(/^(STARTED|RUNNING)$/), replayed: false });
     expect(JSON.parse(started.resource as string)).toMatchObject({ customerId: 'api_grpc', totalAmount: '3.00', sagaId: started.saga_id });
     expect(await call(grpcAddress, 'SagaService.StartSaga', req)).toMatchObject({ saga_id: started.saga_id, replayed: true });
     expect(await t.waitForSaga(started.saga_id as string)).toBe('COMPLETED');
@@ -207,8 +214,12 @@ describe('any saga over the API', () => {
     expect(await counts()).toEqual(before);
 
     const { types } = (await call(grpcAddress, 'SagaService.ListSagaTypes', {})) as { types: { type: string; startable: boolean; steps: { name: string; has_command: boolean; group: string }[]; payload_schema: string }[] };
-    const placeOrder = types.find((d) => d.type === 'place-order')!;
-    expect(placeOrder).toMatchObject({ startable: true, steps: expect.arrayContaining([{ name: 'create-order', has_command: false, has_compensation: true, critical: true, group: '' }]) });
+    const placeOrder = types.find((d) => d.type === 'place-order' && d.startable)!;
+    expect(placeOrder).toMatchObject({ startable: true, steps: expect.arrayContaining([
+      { name: 'create-order', has_command: false, has_compensation: true, critical: true, group: '', conditional: false },
+      { name: 'authorize-payment', has_command: true, has_compensation: true, critical: true, group: 'hold', conditional: false },
+      { name: 'create-shipment', has_command: true, has_compensation: true, critical: true, group: '', conditional: true },
+    ]) });
     expect(JSON.parse(placeOrder.payload_schema)).toMatchObject({ required: ['customerId', 'items'] });
     expect(types.find((d) => d.type === 'test-internal')).toMatchObject({ startable: false, payload_schema: '' });
   });

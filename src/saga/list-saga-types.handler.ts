@@ -31,7 +31,8 @@ function toStepView(step: SagaStep<unknown>): SagaTypeStepView {
     hasCommand: step.invoke !== undefined,
     hasCompensation: step.compensate !== undefined,
     critical: step.critical !== false,
-    // Steps that run side by side name their group, where the definition has them.
-    group: 'group' in step && typeof step.group === 'string' ? step.group : null,
+    // Steps that run side by side name their parallel group.
+    group: step.parallel ?? null,
+    conditional: step.when !== undefined,
   };
 }

@@ -108,6 +108,8 @@ export interface SagaTypeStepView {
   critical: boolean;
   /** The group of steps it runs beside, if any. */
   group: string | null;
+  /** True for a step that runs only when the saga's data calls for it (its `when`). */
+  conditional: boolean;
 }
 
 export interface SagaTypeView {

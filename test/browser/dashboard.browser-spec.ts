@@ -10,6 +10,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';
+const ADDRESS = { street: '1 Market Street', city: 'San Francisco', state: 'CA', zipCode: '94105', country: 'US' };
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('saga dashboard in a browser', () => {
@@ -19,15 +20,17 @@ describe('saga dashboard in a browser', () => {
   let base: string;
   const sagas: Record<string, { id: string; sagaId: string }> = {};
   const consoleErrors: string[] = [];
+  let place: (quantity: number, more?: object) => Promise<{ id: string; sagaId: string }>;
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's (apt-get install chromium) or set CHROMIUM_PATH`);
     mkdirSync(ARTIFACTS, { recursive: true });
-    t = await startTestApp({ env: { SAGA_COMPENSATION_ATTEMPTS: '1' } });
+    // Few, quick retries: a notification that keeps failing gives up fast.
+    t = await startTestApp({ env: { SAGA_COMPENSATION_ATTEMPTS: '1', SAGA_RETRY_ATTEMPTS: '2', SAGA_RETRY_DELAY_MS: '20' } });
     base = `http://127.0.0.1:${(t.http.address() as { port: number }).port}`;
     await request(t.http).post('/api/v1/products').send({ id: 'ui_beans', name: 'beans', price: '300.00', stock: 100 }).expect(201);
-    const place = async (quantity: number) =>
-      (await request(t.http).post('/api/v1/orders').send({ customerId: 'cust_ui', items: [{ productId: 'ui_beans', quantity, price: '300.00' }] }).expect(201)).body;
+    place = async (quantity, more = {}) =>
+      (await request(t.http).post('/api/v1/orders').send({ customerId: 'cust_ui', items: [{ productId: 'ui_beans', quantity, price: '300.00' }], ...more }).expect(201)).body;
     sagas.completed = await place(1);
     sagas.compensated = await place(2); // 600.00: declined
     await t.waitForSaga(sagas.completed.sagaId);
@@ -54,7 +57,7 @@ describe('saga dashboard in a browser', () => {
     expect(await statusOf(sagas.completed.sagaId)).toBe('COMPLETED');
     expect(await statusOf(sagas.compensated.sagaId)).toBe('COMPENSATED');
     // Each saga with the version of its definition it runs on.
-    expect(await page.locator(`[data-saga-id="${sagas.completed.sagaId}"] [data-testid="saga-type"]`).textContent()).toBe('place-order v1');
+    expect(await page.locator(`[data-saga-id="${sagas.completed.sagaId}"] [data-testid="saga-type"]`).textContent()).toBe('place-order v2');
     expect(await page.locator('[data-testid="count-COMPLETED"] b').textContent()).toBe('1');
     expect(await page.locator('[data-testid="count-COMPENSATED"] b').textContent()).toBe('1');
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-list.png`, fullPage: true });
@@ -75,13 +78,70 @@ describe('saga dashboard in a browser', () => {
     expect(steps).toEqual([
       'create-order execute SUCCEEDED',
       'reserve-inventory execute SUCCEEDED',
-      'process-payment execute FAILED',
+      'authorize-payment execute FAILED',
       'reserve-inventory compensate SUCCEEDED',
       'create-order compensate SUCCEEDED',
     ]);
     expect(await page.locator('[data-testid="order"]').textContent()).toContain('CANCELLED');
     expect(await page.locator('[data-testid="timeline"]').textContent()).toContain('CARD_DECLINED');
+    // No address, so no shipment; a declined payment is no failure of a step that is not critical.
+    expect(await page.locator('[data-testid="shipment"]').textContent()).toBe('nothing to ship');
+    expect(await page.locator('[data-testid="noncritical-badge"]').count()).toBe(0);
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-saga.png`, fullPage: true });
+  });
+
+  it('draws each saga type and version: a parallel group in one column, conditional and non-critical steps marked', async () => {
+    await page.goto(`${base}/dashboard`);
+    await page.click('[data-testid="types-link"]');
+    const v2 = page.locator('[data-testid="saga-type-card"][data-type="place-order"][data-version="2"]');
+    await v2.waitFor();
+    expect(await page.locator('[data-testid="saga-type-card"][data-type="place-order"][data-version="1"]').count()).toBe(1);
+    expect(await v2.locator('[data-testid="type-versions"]').textContent()).toBe('versions v1, v2');
+    // The steps in order, one column each, but the hold group's two members share one.
+    const columns = await v2.locator('.flow > .col').evaluateAll((cols) => cols.map((c) => [...c.querySelectorAll('[data-testid="type-step"]')].map((b) => b.getAttribute('data-step')).join(' ‖ ')));
+    expect(columns).toEqual(['create-order', 'reserve-inventory ‖ authorize-payment', 'capture-payment', 'create-shipment', 'ship-inventory', 'confirm-order', 'notify-customer']);
+    const box = (step: string) => v2.locator(`[data-testid="type-step"][data-step="${step}"]`);
+    const hold = v2.locator('[data-testid="step-group"][data-group="hold"]');
+    expect(await hold.locator('[data-testid="type-step"]').evaluateAll((boxes) => boxes.map((b) => b.getAttribute('data-step')))).toEqual(['reserve-inventory', 'authorize-payment']);
+    const [reserve, authorize] = [await box('reserve-inventory').boundingBox(), await box('authorize-payment').boundingBox()];
+    expect(authorize!.x).toBe(reserve!.x); // side by side in time: one above the other, in the same column
+    expect(authorize!.y).toBeGreaterThan(reserve!.y);
+    const marked = (testid: string) => v2.locator(`[data-testid="type-step"]:has([data-testid="${testid}"])`).evaluateAll((boxes) => boxes.map((b) => b.getAttribute('data-step')));
+    expect(await marked('badge-not-critical')).toEqual(['notify-customer']);
+    expect(await marked('badge-conditional')).toEqual(['create-shipment']);
+    expect(await marked('badge-compensation')).toEqual(['create-order', 'reserve-inventory', 'authorize-payment', 'capture-payment', 'create-shipment']);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-types.png`, fullPage: true });
+  });
+
+  it("shows the order's shipment and its notification beside the order", async () => {
+    const shipped = await place(1, { shippingAddress: ADDRESS });
+    expect(await t.waitForSaga(shipped.sagaId)).toBe('COMPLETED');
+    await page.goto(`${base}/dashboard#/sagas/${shipped.sagaId}`);
+    await page.waitForSelector('[data-testid="notification"]');
+    expect(await page.locator('[data-testid="order"]').textContent()).toContain('CONFIRMED');
+    expect(await page.locator('[data-testid="shipment"]').textContent()).toMatch(/CREATED, 1 unit to San Francisco, US/);
+    expect(await page.locator('[data-testid="notification"]').allTextContents()).toEqual([expect.stringContaining('ORDER_CONFIRMED')]);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-shipment.png`, fullPage: true });
+  });
+
+  it('shows a notification that could not be sent as a failure the saga went on past', async () => {
+    const faults = t.app.get(FaultInjector);
+    faults.failNext('notification.SendNotification', Infinity);
+    const unnotified = await place(1);
+    expect(await t.waitForSaga(unnotified.sagaId)).toBe('COMPLETED');
+    faults.clear();
+    expect((await request(t.http).get(`/api/v1/orders/${unnotified.id}`).expect(200)).body.status).toBe('CONFIRMED');
+
+    await page.goto(`${base}/dashboard#/sagas/${unnotified.sagaId}`);
+    await page.waitForSelector('[data-testid="noncritical-badge"]');
+    expect(await page.locator('[data-testid="detail-status"]').textContent()).toBe('COMPLETED');
+    // Only the attempt it gave up on is marked, not the one retried before it.
+    const failedRows = page.locator('[data-testid="step"]:has([data-testid="step-status"]:text-is("FAILED"))');
+    expect(await failedRows.evaluateAll((rows) => rows.map((r) => `${r.querySelector('[data-testid="step-name"]')!.textContent} ${r.querySelector('[data-testid="noncritical-badge"]') ? 'went on' : 'retried'}`)))
+      .toEqual(['notify-customer retried', 'notify-customer went on']);
+    expect(await page.locator('[data-testid="noncritical-failures"]').textContent()).toContain('notify-customer');
+    expect(await page.locator('[data-testid="notifications"]').textContent()).toBe('none sent');
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-noncritical.png`, fullPage: true });
   });
 
   it('retries a FAILED saga from its page, and shows it finish', async () => {

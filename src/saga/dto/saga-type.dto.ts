@@ -6,7 +6,9 @@ export class SagaTypeStepDto implements SagaTypeStepView {
   @ApiProperty({ example: true, description: 'False for a step the starting transaction does (place-order writes its order).' }) hasCommand!: boolean;
   @ApiProperty({ example: true }) hasCompensation!: boolean;
   @ApiProperty({ example: true, description: 'False for a step whose failure does not undo the saga.' }) critical!: boolean;
-  @ApiProperty({ type: String, nullable: true, example: null, description: 'The group of steps it runs beside, if any.' }) group!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'The parallel group of steps it runs beside, if any.' }) group!: string | null;
+  @ApiProperty({ example: false, description: 'True for a step that runs only when the saga\'s data calls for it (place-order\'s create-shipment, for an order with an address).' })
+  conditional!: boolean;
 }
 
 export class SagaTypeDto implements SagaTypeView {
