@@ -68,7 +68,7 @@ describe('any saga over the API', () => {
     ).rows[0];
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { PLACE_ORDER_SAGA_VERSION: '2' } });
     grpcAddress = `127.0.0.1:${t.config.grpcPort}`;
     const engine = t.app.get(SagaEngine);
     engine.register(holdSaga);

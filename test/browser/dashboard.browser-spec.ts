@@ -26,7 +26,7 @@ describe('saga dashboard in a browser', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's (apt-get install chromium) or set CHROMIUM_PATH`);
     mkdirSync(ARTIFACTS, { recursive: true });
     // Few, quick retries: a notification that keeps failing gives up fast.
-    t = await startTestApp({ env: { SAGA_COMPENSATION_ATTEMPTS: '1', SAGA_RETRY_ATTEMPTS: '2', SAGA_RETRY_DELAY_MS: '20' } });
+    t = await startTestApp({ env: { PLACE_ORDER_SAGA_VERSION: '2', SAGA_COMPENSATION_ATTEMPTS: '1', SAGA_RETRY_ATTEMPTS: '2', SAGA_RETRY_DELAY_MS: '20' } });
     base = `http://127.0.0.1:${(t.http.address() as { port: number }).port}`;
     await request(t.http).post('/api/v1/products').send({ id: 'ui_beans', name: 'beans', price: '300.00', stock: 100 }).expect(201);
     place = async (quantity, more = {}) =>
