@@ -151,9 +151,9 @@ describe('verified-order: execute, verify, approve', () => {
     const types = (await api('get', '/api/v1/saga-types').expect(200)).body as { type: string; payloadSchema: { required: string[] } }[];
     expect(types.find((s) => s.type === 'verified-order')?.payloadSchema.required).toEqual(['customerId', 'items', 'shippingAddress']);
 
-    // One key, one order: a key that placed an order through place-order does not start a verified order.
+    // One key, one order: a key that placed the same order through POST /orders does not start a verified order.
     const key = `verified-${randomUUID()}`;
-    const placed = await api('post', '/api/v1/sagas').set('Idempotency-Key', key).send({ sagaType: 'place-order', payload: anOrder(1) }).expect(201);
+    const placed = await api('post', '/api/v1/orders').set('Idempotency-Key', key).send(anOrder(1)).expect(201);
     const reused = await api('post', '/api/v1/sagas').set('Idempotency-Key', key).send({ sagaType: 'verified-order', payload: anOrder(1) }).expect(422);
     expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
 
