@@ -3,9 +3,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { call } from '../scripts/grpc-client.mjs';
-import { ReserveInventory } from '../src/inventory/inventory.messages.js';
+import { ReservationVerified, ReserveInventory, VerifyReservation } from '../src/inventory/inventory.messages.js';
 import { FaultInjector } from '../src/messaging/fault-injector.js';
-import { AuthorizePayment, VerifyAuthorization } from '../src/payment/payment.messages.js';
+import { GrpcTransport } from '../src/messaging/grpc-transport.js';
+import { AuthorizationNotVerified, AuthorizePayment, VerifyAuthorization } from '../src/payment/payment.messages.js';
 import { CreateShipment } from '../src/shipping/shipping.messages.js';
 import { checkConsistency } from '../src/verify/consistency-check.js';
 import { expectBalanced } from './support/assertions.js';
@@ -187,7 +188,23 @@ describe('verified-order: execute, verify, approve', () => {
       expect([target, code]).toEqual([target, status.PERMISSION_DENIED]);
     }
 
+    // Their `static grpc`: the commands as the saga sends them to modules in another process.
+    const transport = new GrpcTransport({ ...t.config, serviceKey: SERVICE_KEY, routes: { inventory: { transport: 'grpc', url: `127.0.0.1:${t.config.grpcPort}` }, payment: { transport: 'grpc', url: `127.0.0.1:${t.config.grpcPort}` } } });
+    const large = `verify-grpc-${randomUUID()}`;
+    try {
+      const [held] = await transport.send('inventory', new VerifyReservation({ orderId, lines: [{ productId: PRODUCT, quantity: 2 }] }));
+      expect(held).toBeInstanceOf(ReservationVerified);
+      expect(held.data).toEqual({ orderId, reservationId });
+      await rpc('PaymentService.AuthorizePayment', { idempotency_key: `authorize-${large}`, order_id: large, customer_id: 'b2b_acme', amount: '150.00' });
+      const [review] = await transport.send('payment', new VerifyAuthorization({ orderId: large, amount: '150.00' }));
+      expect(review).toBeInstanceOf(AuthorizationNotVerified);
+      expect(review.data).toEqual({ orderId: large, reason: 'RISK_REVIEW' });
+    } finally {
+      transport.onApplicationShutdown();
+    }
+
     // Given back: neither holds any longer.
+    await rpc('PaymentService.RefundPayment', { idempotency_key: `refund-${large}`, order_id: large });
     await rpc('InventoryService.ReleaseInventory', key('release'));
     await rpc('PaymentService.RefundPayment', key('refund'));
     expect(await rpc('InventoryService.VerifyReservation', { ...key('v6'), lines: lines(2) })).toMatchObject({ verified: false, reason: 'NOT_RESERVED' });
