@@ -42,6 +42,7 @@ describe('configuration', () => {
     ['RELAY_ENABLED', 'no', 'RELAY_ENABLED must be true or false, got "no"'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     ['PAYMENT_DECLINE_ABOVE', '1.999', 'PAYMENT_DECLINE_ABOVE must be an amount with at most 2 decimals, e.g. 500.00, got "1.999"'],
+    ['PAYMENT_REVIEW_ABOVE', '-5', 'PAYMENT_REVIEW_ABOVE must be an amount with at most 2 decimals, e.g. 250.00, got "-5"'],
     ['RETENTION_IDEMPOTENCY_KEY_MS', '1000', 'RETENTION_IDEMPOTENCY_KEY_MS must be a whole number from 86400000 to 31536000000, got "1000"'],
     ['DATABASE_URL', 'mysql://x', 'DATABASE_URL must be a postgres:// or postgresql:// URL, got a value of 9 characters (not shown: it may hold a password)'],
   ])('refuses %s=%s, naming the variable and its allowed range', (name, value, problem) => {

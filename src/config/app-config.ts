@@ -56,6 +56,11 @@ export interface AppConfig {
   logLevel: string;
   /** Demo rule for the payment module: totals above this (in cents) are declined. */
   paymentDeclineAboveCents: bigint;
+  /**
+   * Risk rule of the payment module's verification (`PAYMENT_REVIEW_ABOVE`, in cents): a hold
+   * above this is not taken before a person reviewed it (verified-order answers RISK_REVIEW).
+   */
+  paymentReviewAboveCents: bigint;
   /** Rule of the shipping module: the countries it ships to (ISO 3166-1 alpha-2, `SHIPPING_COUNTRIES`); empty: every country. */
   shippingCountries: string[];
   /** The most orders placed in one transaction when requests arrive together (1: each alone). */
@@ -193,6 +198,8 @@ export function loadConfig(raw: Env = process.env): AppConfig {
     logLevel: env.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     readyMaxBacklogAgeMs: ms('READY_MAX_BACKLOG_AGE_MS', 30_000),
     paymentDeclineAboveCents: parseMoney(env.string('PAYMENT_DECLINE_ABOVE', '500.00', isMoney, 'an amount with at most 2 decimals, e.g. 500.00')),
+    // Below the demo gateway's PAYMENT_DECLINE_ABOVE, so holds it approves can still go to review.
+    paymentReviewAboveCents: parseMoney(env.string('PAYMENT_REVIEW_ABOVE', '250.00', isMoney, 'an amount with at most 2 decimals, e.g. 250.00')),
     shippingCountries: shippingCountries(env),
     orderBatchSize: env.int('ORDER_BATCH_SIZE', 16, { min: 1, max: 1000 }),
     placeOrderSagaVersion: env.int('PLACE_ORDER_SAGA_VERSION', 1, { min: 1, max: 2 }) as 1 | 2,

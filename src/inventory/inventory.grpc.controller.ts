@@ -1,9 +1,20 @@
 import { Controller } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
-import { GetStockGrpcDto, ReleaseInventoryGrpcDto, ReserveInventoryGrpcDto, ShipReservationGrpcDto } from './dto/inventory.grpc.dto.js';
-import { GetStock, InventoryReleased, InventoryReserved, ReleaseInventory, ReserveInventory, type ReservationShipped, ShipReservation } from './inventory.messages.js';
+import { GetStockGrpcDto, ReleaseInventoryGrpcDto, ReserveInventoryGrpcDto, ShipReservationGrpcDto, VerifyReservationGrpcDto } from './dto/inventory.grpc.dto.js';
+import {
+  GetStock,
+  InventoryReleased,
+  InventoryReserved,
+  ReleaseInventory,
+  ReserveInventory,
+  type ReservationShipped,
+  ReservationVerified,
+  ShipReservation,
+  VerifyReservation,
+} from './inventory.messages.js';
 import type { ReserveReply } from './reserve-inventory.handler.js';
+import type { VerifyReservationReply } from './verify-reservation.handler.js';
 import { Requires } from '../auth/requires.decorator.js';
 
 /**
@@ -41,6 +52,16 @@ export class InventoryGrpcController {
     const command = new ShipReservation({ orderId: req.orderId }, { messageId: `grpc:${req.idempotencyKey}` });
     const reply: ReservationShipped = await this.commands.execute(command);
     return { shipped: reply.data.shipped };
+  }
+
+  @GrpcMethod('InventoryService', 'VerifyReservation')
+  @Requires('participant.call')
+  async verify(@Payload() req: VerifyReservationGrpcDto) {
+    const command = new VerifyReservation({ orderId: req.orderId, lines: req.lines }, { messageId: `grpc:${req.idempotencyKey}` });
+    const reply: VerifyReservationReply = await this.commands.execute(command);
+    return reply instanceof ReservationVerified
+      ? { verified: true, reservationId: reply.data.reservationId, reason: '' }
+      : { verified: false, reservationId: '', reason: reply.data.reason };
   }
 
   @GrpcMethod('InventoryService', 'GetStock')

@@ -61,6 +61,33 @@ export class ReservationShipped extends Event<{ orderId: string; shipped: boolea
   static readonly type = 'inventory.ReservationShipped';
 }
 
+/**
+ * Check, changing nothing, that an order's stock is still held for it: its reservation is
+ * RESERVED and holds at least `lines`. Answered by ReservationVerified or ReservationNotVerified.
+ */
+export class VerifyReservation extends Command<{ orderId: string; lines: StockLine[] }> {
+  static readonly type = 'inventory.VerifyReservation';
+  static readonly grpc: GrpcCall<VerifyReservation, object, { verified: boolean; reservationId: string; reason: string }> = {
+    service: 'inventory.v1.InventoryService',
+    method: 'VerifyReservation',
+    request: ({ data }, idempotencyKey) => ({ idempotencyKey, orderId: data.orderId, lines: data.lines }),
+    reply: (r, { data }) =>
+      r.verified ? new ReservationVerified({ orderId: data.orderId, reservationId: r.reservationId }) : new ReservationNotVerified({ orderId: data.orderId, reason: r.reason as ReservationRefusal }),
+  };
+}
+
+export class ReservationVerified extends Event<{ orderId: string; reservationId: string }> {
+  static readonly type = 'inventory.ReservationVerified';
+}
+
+/** NOT_RESERVED: the order holds no stock (none reserved, rejected, released or shipped); LINES_NOT_COVERED: fewer units than its lines. */
+export type ReservationRefusal = 'NOT_RESERVED' | 'LINES_NOT_COVERED';
+
+/** A business "no" to a verification: the stock the order needs is not (all) held for it. */
+export class ReservationNotVerified extends Event<{ orderId: string; reason: ReservationRefusal }> {
+  static readonly type = 'inventory.ReservationNotVerified';
+}
+
 export interface StockView {
   id: string;
   name: string;
@@ -75,4 +102,4 @@ export class GetStock {
   constructor(readonly productId: string) {}
 }
 
-registerMessages(ReserveInventory, InventoryReserved, InventoryRejected, ReleaseInventory, InventoryReleased, ShipReservation, ReservationShipped);
+registerMessages(ReserveInventory, InventoryReserved, InventoryRejected, ReleaseInventory, InventoryReleased, ShipReservation, ReservationShipped, VerifyReservation, ReservationVerified, ReservationNotVerified);

@@ -11,6 +11,8 @@ import { GetOrderHandler, ListCustomerOrdersHandler } from './order.queries.js';
 import { PlaceOrderHandler } from './place-order.handler.js';
 import { placeOrderSaga, placeOrderSagaV1 } from './place-order.saga.js';
 import { placeOrderStarter } from './place-order.starter.js';
+import { verifiedOrderSaga } from './verified-order.saga.js';
+import { verifiedOrderStarter } from './verified-order.starter.js';
 
 @Module({
   imports: [SagaEngineModule],
@@ -29,5 +31,8 @@ export class OrderModule implements OnModuleInit {
     this.sagas.register(placeOrderSaga);
     // Its first step is the order row, written where the saga starts: started over the saga API too, it places an order.
     this.starters.register(placeOrderSaga.type, placeOrderStarter(this.commands));
+    // A large order verified before anything is committed; started over the saga API only, also with its order row.
+    this.sagas.register(verifiedOrderSaga);
+    this.starters.register(verifiedOrderSaga.type, verifiedOrderStarter(this.commands));
   }
 }

@@ -24,11 +24,16 @@ export interface PlaceOrderInput {
   shippingAddress?: ShippingAddress | null;
 }
 
-/** In-process command behind POST /orders and gRPC CreateOrder. */
+/** In-process command behind POST /orders and gRPC CreateOrder, and the starters of the order sagas. */
 export class PlaceOrder {
   constructor(
     readonly input: PlaceOrderInput,
     readonly idempotencyKey?: string,
+    /**
+     * The saga that takes the order on from PENDING: another order process (verified-order), or by
+     * default place-order in the version `PLACE_ORDER_SAGA_VERSION` names.
+     */
+    readonly saga?: SagaDefinition<PlaceOrderData>,
   ) {}
 }
 
@@ -73,12 +78,14 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrder
    * Writes the order, its saga and the saga's first command in one transaction, which orders
    * placed at the same time share; run again alone if another order of its batch fails.
    */
-  execute({ input, idempotencyKey }: PlaceOrder): Promise<PlaceOrderResult> {
+  execute({ input, idempotencyKey, saga }: PlaceOrder): Promise<PlaceOrderResult> {
     const items = input.items.map((i) => ({ productId: i.productId, quantity: i.quantity, price: formatMoney(parseMoney(i.price)) }));
     const total = formatMoney(items.reduce((sum, i) => sum + BigInt(i.quantity) * parseMoney(i.price), 0n));
     const shippingAddress = input.shippingAddress ? normalAddress(input.shippingAddress) : null;
-    // The address counts only when given, so requests without one hash as they always did.
-    const requestHash = hashRequest({ customerId: input.customerId, items, ...(shippingAddress && { shippingAddress }) });
+    // The address counts only when given, and the saga type when it is not place-order, so requests
+    // hash as they always did, and one key cannot start an order of one type and replay it as another.
+    const sagaType = saga && saga.type !== placeOrderSaga.type ? saga.type : undefined;
+    const requestHash = hashRequest({ customerId: input.customerId, items, ...(shippingAddress && { shippingAddress }), ...(sagaType && { sagaType }) });
     return this.batcher.run(async (tx) => {
       if (idempotencyKey) {
         const earlier = await claimKey(tx, idempotencyKey, requestHash);
@@ -100,7 +107,7 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder, PlaceOrder
       Object.assign(order, { createdAt: stamps.created_at, updatedAt: stamps.updated_at });
       const lines = items.map(({ productId, quantity }) => ({ productId, quantity }));
       const data = { orderId, customerId: input.customerId, lines, totalAmount: total, ...(shippingAddress && { shippingAddress }) };
-      await this.sagas.start(tx, this.saga, data, sagaId);
+      await this.sagas.start(tx, saga ?? this.saga, data, sagaId);
       // For systems outside (a row only when they are published: RABBITMQ_URL).
       await this.outbox.add(tx, new OrderCreatedEvent({ orderId, customerId: input.customerId, totalAmount: total, items }, { correlationId: sagaId }));
       const view = toOrderView(order, rows);
@@ -116,7 +123,7 @@ function normalAddress({ street, city, state, zipCode, country }: ShippingAddres
 }
 
 /** The same request however it was spelled: price 19.9, "19.9" and "19.90" are one. */
-function hashRequest(request: { customerId: string; items: { productId: string; quantity: number; price: string }[]; shippingAddress?: ShippingAddress }): string {
+function hashRequest(request: { customerId: string; items: { productId: string; quantity: number; price: string }[]; shippingAddress?: ShippingAddress; sagaType?: string }): string {
   return createHash('sha256').update(JSON.stringify(request)).digest('hex');
 }
 

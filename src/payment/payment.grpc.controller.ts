@@ -4,8 +4,9 @@ import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { formatMoney, parseMoney } from '../common/money.js';
 import type { AuthorizeReply } from './authorize-payment.handler.js';
 import type { CaptureReply } from './capture-payment.handler.js';
-import { AuthorizePaymentGrpcDto, CapturePaymentGrpcDto, GetPaymentGrpcDto, ProcessPaymentGrpcDto, RefundPaymentGrpcDto } from './dto/payment.grpc.dto.js';
+import { AuthorizePaymentGrpcDto, CapturePaymentGrpcDto, GetPaymentGrpcDto, ProcessPaymentGrpcDto, RefundPaymentGrpcDto, VerifyAuthorizationGrpcDto } from './dto/payment.grpc.dto.js';
 import {
+  AuthorizationVerified,
   AuthorizePayment,
   CapturePayment,
   GetPayment,
@@ -15,8 +16,10 @@ import {
   type PaymentView,
   ProcessPayment,
   RefundPayment,
+  VerifyAuthorization,
 } from './payment.messages.js';
 import type { PaymentReply } from './process-payment.handler.js';
+import type { VerifyAuthorizationReply } from './verify-authorization.handler.js';
 import { Requires } from '../auth/requires.decorator.js';
 
 /** `payment.v1.PaymentService`: the saga's commands, executed by the same handlers. */
@@ -64,6 +67,15 @@ export class PaymentGrpcController {
     const command = new RefundPayment({ orderId: req.orderId }, { messageId: `grpc:${req.idempotencyKey}` });
     const reply: PaymentRefunded = await this.commands.execute(command);
     return { refunded: reply.data.refunded };
+  }
+
+  @GrpcMethod('PaymentService', 'VerifyAuthorization')
+  @Requires('participant.call')
+  async verify(@Payload() req: VerifyAuthorizationGrpcDto) {
+    const amount = formatMoney(parseMoney(req.amount));
+    const command = new VerifyAuthorization({ orderId: req.orderId, amount }, { messageId: `grpc:${req.idempotencyKey}` });
+    const reply: VerifyAuthorizationReply = await this.commands.execute(command);
+    return reply instanceof AuthorizationVerified ? { verified: true, paymentId: reply.data.paymentId, reason: '' } : { verified: false, paymentId: '', reason: reply.data.reason };
   }
 
   @GrpcMethod('PaymentService', 'GetPayment')

@@ -91,6 +91,38 @@ export class PaymentRefunded extends Event<{ orderId: string; refunded: boolean 
   static readonly type = 'payment.PaymentRefunded';
 }
 
+/**
+ * Check, changing nothing, that an order's hold can be taken: the payment is AUTHORIZED for
+ * exactly `amount`, and the amount passes the risk rule (PAYMENT_REVIEW_ABOVE). Answered by
+ * AuthorizationVerified or AuthorizationNotVerified.
+ */
+export class VerifyAuthorization extends Command<{ orderId: string; amount: string }> {
+  static readonly type = 'payment.VerifyAuthorization';
+  static readonly grpc: GrpcCall<VerifyAuthorization, object, { verified: boolean; paymentId: string; reason: string }> = {
+    service: 'payment.v1.PaymentService',
+    method: 'VerifyAuthorization',
+    request: ({ data }, idempotencyKey) => ({ idempotencyKey, orderId: data.orderId, amount: data.amount }),
+    reply: (r, { data }) =>
+      r.verified ? new AuthorizationVerified({ orderId: data.orderId, paymentId: r.paymentId }) : new AuthorizationNotVerified({ orderId: data.orderId, reason: r.reason as AuthorizationRefusal }),
+  };
+}
+
+export class AuthorizationVerified extends Event<{ orderId: string; paymentId: string }> {
+  static readonly type = 'payment.AuthorizationVerified';
+}
+
+/**
+ * NOT_AUTHORIZED: no money is held (no payment, or it is declined, voided, captured or refunded);
+ * AMOUNT_MISMATCH: the hold is not for the order's total; RISK_REVIEW: the total is above
+ * PAYMENT_REVIEW_ABOVE, for a person to look at before any money is taken.
+ */
+export type AuthorizationRefusal = 'NOT_AUTHORIZED' | 'AMOUNT_MISMATCH' | 'RISK_REVIEW';
+
+/** A business "no" to a verification: the hold must not be taken as it is. */
+export class AuthorizationNotVerified extends Event<{ orderId: string; reason: AuthorizationRefusal }> {
+  static readonly type = 'payment.AuthorizationNotVerified';
+}
+
 /** AUTHORIZED → CAPTURED → REFUNDED, or AUTHORIZED → VOIDED; a charge goes straight to CAPTURED; DECLINED is final. */
 export type PaymentStatus = 'AUTHORIZED' | 'CAPTURED' | 'DECLINED' | 'VOIDED' | 'REFUNDED';
 
@@ -110,4 +142,4 @@ export class GetPayment {
   constructor(readonly orderId: string) {}
 }
 
-registerMessages(ProcessPayment, PaymentCaptured, PaymentDeclined, AuthorizePayment, PaymentAuthorized, CapturePayment, PaymentCaptureRefused, RefundPayment, PaymentRefunded);
+registerMessages(ProcessPayment, PaymentCaptured, PaymentDeclined, AuthorizePayment, PaymentAuthorized, CapturePayment, PaymentCaptureRefused, RefundPayment, PaymentRefunded, VerifyAuthorization, AuthorizationVerified, AuthorizationNotVerified);

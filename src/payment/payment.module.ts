@@ -7,9 +7,10 @@ import { PaymentController } from './payment.controller.js';
 import { PaymentGrpcController } from './payment.grpc.controller.js';
 import { ProcessPaymentHandler } from './process-payment.handler.js';
 import { RefundPaymentHandler } from './refund-payment.handler.js';
+import { VerifyAuthorizationHandler } from './verify-authorization.handler.js';
 
 @Module({
   controllers: [PaymentController, PaymentGrpcController],
-  providers: [CardGateway, ProcessPaymentHandler, AuthorizePaymentHandler, CapturePaymentHandler, RefundPaymentHandler, GetPaymentHandler],
+  providers: [CardGateway, ProcessPaymentHandler, AuthorizePaymentHandler, CapturePaymentHandler, RefundPaymentHandler, VerifyAuthorizationHandler, GetPaymentHandler],
 })
 export class PaymentModule {}

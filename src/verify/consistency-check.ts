@@ -73,7 +73,7 @@ export const CHECKS: Check[] = [
     find: async (dbs) => {
       const sagas = await rows<{ id: string; status: string }>(
         dbs.saga,
-        `SELECT id::text, status FROM saga.saga_instances WHERE type = 'place-order' AND status IN ('COMPLETED', 'COMPENSATED')`,
+        `SELECT id::text, status FROM saga.saga_instances WHERE type IN ('place-order', 'verified-order') AND status IN ('COMPLETED', 'COMPENSATED')`,
       );
       const orders = await lookup(dbs.order, `SELECT saga_id::text AS key, status AS value FROM orders.orders WHERE saga_id = ANY($1::uuid[])`, sagas.map((s) => s.id));
       const expected = { COMPLETED: 'CONFIRMED', COMPENSATED: 'CANCELLED' } as Record<string, string>;

@@ -1,3 +1,7 @@
-/** The participants' mutating RPCs (`Service.Method`): callable with a `service` key only, in every mode. */
+/**
+ * The participants' saga-command RPCs (`Service.Method`): callable with a `service` key only, in
+ * every mode. The Verify ones change no business state, but are saga commands all the same: they
+ * record their idempotency key, and answer what the orchestrator acts on.
+ */
 export const PARTICIPANT_RPC =
-  /^(InventoryService\.((Reserve|Release)Inventory|ShipReservation)|PaymentService\.(Process|Authorize|Capture|Refund)Payment|ShippingService\.(Create|Cancel)Shipment|NotificationService\.SendNotification)$/;
+  /^(InventoryService\.((Reserve|Release)Inventory|ShipReservation|VerifyReservation)|PaymentService\.((Process|Authorize|Capture|Refund)Payment|VerifyAuthorization)|ShippingService\.(Create|Cancel)Shipment|NotificationService\.SendNotification)$/;

@@ -43,6 +43,9 @@ export class ShipReservationGrpcDto extends IdempotentRequestDto {
   orderId!: string;
 }
 
+/** The same fields as a reservation: the lines the order's stock must cover. */
+export class VerifyReservationGrpcDto extends ReserveInventoryGrpcDto {}
+
 export class GetStockGrpcDto {
   @IsString()
   @IsProductId()

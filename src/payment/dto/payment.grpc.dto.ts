@@ -34,6 +34,16 @@ export class RefundPaymentGrpcDto extends IdempotentRequestDto {
   orderId!: string;
 }
 
+export class VerifyAuthorizationGrpcDto extends IdempotentRequestDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  orderId!: string;
+
+  @IsMoneyAmount()
+  amount!: string;
+}
+
 export class GetPaymentGrpcDto {
   @IsString()
   @IsNotEmpty()
