@@ -96,9 +96,10 @@ describe('verified-order: execute, verify, approve', () => {
     const before = await stock();
     const started = await start(anOrder(11)); // 110.00
     expect(await t.waitForSaga(started.sagaId)).toBe('COMPENSATED');
+    await t.drain(); // the cancelled order's notification is sent after the saga ended
 
     expect((await api('get', `/api/v1/sagas/${started.sagaId}`).expect(200)).body).toMatchObject({ status: 'COMPENSATED', failureReason: 'RISK_REVIEW' });
-    expect(await rowsOf(started.resource.id)).toEqual({ order: 'CANCELLED', payment: 'VOIDED', shipment: 'CANCELLED', reservation: 'RELEASED', notifications: [] });
+    expect(await rowsOf(started.resource.id)).toEqual({ order: 'CANCELLED', payment: 'VOIDED', shipment: 'CANCELLED', reservation: 'RELEASED', notifications: ['ORDER_CANCELLED'] });
     expect(await stock()).toEqual(before);
     const history = await historyOf(started.sagaId);
     expect(history.find((h) => h.step === 'verify-authorization')).toMatchObject({ status: 'FAILED', message: 'RISK_REVIEW' });
@@ -117,9 +118,10 @@ describe('verified-order: execute, verify, approve', () => {
   it('out of stock while executing: the shipment cancelled, the hold voided, the order cancelled; nothing verified', async () => {
     const started = await start(anOrder(2, SCARCE));
     expect(await t.waitForSaga(started.sagaId)).toBe('COMPENSATED');
+    await t.drain(); // the cancelled order's notification is sent after the saga ended
 
     expect((await api('get', `/api/v1/sagas/${started.sagaId}`).expect(200)).body.failureReason).toBe('OUT_OF_STOCK');
-    expect(await rowsOf(started.resource.id)).toEqual({ order: 'CANCELLED', payment: 'VOIDED', shipment: 'CANCELLED', reservation: 'REJECTED', notifications: [] });
+    expect(await rowsOf(started.resource.id)).toEqual({ order: 'CANCELLED', payment: 'VOIDED', shipment: 'CANCELLED', reservation: 'REJECTED', notifications: ['ORDER_CANCELLED'] });
     expect(await stock(SCARCE)).toEqual({ available: 1, reserved: 0, shipped: 0 });
     const history = steps(await historyOf(started.sagaId));
     expect(history.filter((h) => h.includes('/compensate:'))).toEqual(['create-shipment/compensate:SUCCEEDED', 'authorize-payment/compensate:SUCCEEDED', 'create-order/compensate:SUCCEEDED']);
@@ -132,9 +134,10 @@ describe('verified-order: execute, verify, approve', () => {
     faults.failNext(VerifyAuthorization.type, 2); // SAGA_RETRY_ATTEMPTS is 2
     const started = await start(anOrder(4));
     expect(await t.waitForSaga(started.sagaId)).toBe('COMPENSATED');
+    await t.drain(); // the cancelled order's notification is sent after the saga ended
 
     expect((await api('get', `/api/v1/sagas/${started.sagaId}`).expect(200)).body.failureReason).toBe('VERIFY_AUTHORIZATION_FAILED');
-    expect(await rowsOf(started.resource.id)).toEqual({ order: 'CANCELLED', payment: 'VOIDED', shipment: 'CANCELLED', reservation: 'RELEASED', notifications: [] });
+    expect(await rowsOf(started.resource.id)).toEqual({ order: 'CANCELLED', payment: 'VOIDED', shipment: 'CANCELLED', reservation: 'RELEASED', notifications: ['ORDER_CANCELLED'] });
     expect(await stock()).toEqual(before);
     const history = steps(await historyOf(started.sagaId));
     expect(history.filter((h) => h.startsWith('verify-authorization/'))).toEqual([
