@@ -184,7 +184,7 @@ async function dbStats(admin, dbs) {
  */
 const IMPLEMENTATIONS = {
   async project(url) {
-    return projectRun(await startProject(url), { order: url, saga: url, inventory: url, payment: url });
+    return projectRun(await startProject(url), { order: url, saga: url, inventory: url, payment: url, shipping: url, notification: url });
   },
   'split-grpc': (url, database) => startSplit('grpc', url, database),
   'split-rabbitmq': (url, database) => startSplit('rabbitmq', url, database),

@@ -136,7 +136,7 @@ describe('processes hosting different modules on one database', () => {
       // One attempt per step: a command claimed by the process without its module would fail and compensate the saga.
       const quick = { DATABASE_URL: url, SAGA_RETRY_ATTEMPTS: '1', RELAY_POLL_MS: '100', SAGA_TIMER_POLL_MS: '100' };
       const front = await AppProcess.start({ ...quick, MODULES: 'order,saga' });
-      running.push(front, await AppProcess.start({ ...quick, MODULES: 'inventory,payment' }));
+      running.push(front, await AppProcess.start({ ...quick, MODULES: 'inventory,payment,shipping,notification' }));
       const placed = await new OrderLoad(() => [front.url], 40, 8, body, 'shared-db').done;
       const statuses = async () => (await db.query(`SELECT status, count(*)::int AS n FROM saga.saga_instances GROUP BY 1 ORDER BY 1`)).rows;
       await waitFor('every saga to finish', async () => ((await statuses()).every((r: { status: string }) => ['COMPLETED', 'COMPENSATED'].includes(r.status)) ? true : undefined), 30_000);

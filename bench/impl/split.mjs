@@ -16,7 +16,7 @@ const PARTICIPANTS = ['inventory', 'payment'];
  * each participant on a database `database(module)` creates. Each process migrates what it hosts.
  */
 export async function startSplit(transport, frontUrl, database) {
-  const urls = { order: frontUrl, saga: frontUrl };
+  const urls = { order: frontUrl, saga: frontUrl, shipping: frontUrl, notification: frontUrl };
   for (const module of PARTICIPANTS) urls[module] = await database(module);
   const serviceKey = randomBytes(24).toString('hex');
   const overRabbitMq = transport === 'rabbitmq';
