@@ -15,11 +15,11 @@ const address = { street: '1 Market Street', city: 'San Francisco', state: 'CA',
 describe('order saga v2: held at once, captured, shipped, confirmed, notified', () => {
   let t: TestApp;
   let faults: FaultInjector;
-  const place = async (quantity: number, withAddress = true) =>
+  const place = async (quantity: number, withAddress = true, to = address) =>
     (
       await request(t.http)
         .post('/api/v1/orders')
-        .send({ customerId: 'cust_v2', items: [{ productId: PRODUCT, quantity, price: '20.00' }], ...(withAddress && { shippingAddress: address }) })
+        .send({ customerId: 'cust_v2', items: [{ productId: PRODUCT, quantity, price: '20.00' }], ...(withAddress && { shippingAddress: to }) })
         .expect(201)
     ).body as { id: string; sagaId: string };
   const historyOf = async (sagaId: string) =>
@@ -42,7 +42,7 @@ describe('order saga v2: held at once, captured, shipped, confirmed, notified', 
   const stock = async () => (await t.sql.query(`SELECT available, reserved, shipped FROM inventory.products WHERE id = $1`, [PRODUCT])).rows[0];
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { PLACE_ORDER_SAGA_VERSION: '2', SAGA_RETRY_ATTEMPTS: '2', SAGA_RETRY_DELAY_MS: '20', SAGA_TIMER_POLL_MS: '50', RELAY_POLL_MS: '50' } });
+    t = await startTestApp({ env: { PLACE_ORDER_SAGA_VERSION: '2', SHIPPING_COUNTRIES: 'US,CA', SAGA_RETRY_ATTEMPTS: '2', SAGA_RETRY_DELAY_MS: '20', SAGA_TIMER_POLL_MS: '50', RELAY_POLL_MS: '50' } });
     faults = t.app.get(FaultInjector);
     await request(t.http).post('/api/v1/products').send({ id: PRODUCT, name: PRODUCT, price: '20.00', stock: initialStock[PRODUCT] }).expect(201);
   });
@@ -107,6 +107,24 @@ describe('order saga v2: held at once, captured, shipped, confirmed, notified', 
     expect((await request(t.http).get(`/api/v1/orders/${order.id}`).expect(200)).body.failureReason).toBe('CREATE_SHIPMENT_FAILED');
     expect(await checkConsistency(t.sql, 0)).toEqual([]);
     await expectBalanced(t.sql, initialStock);
+  });
+
+  it('a shipment refused (a country not served) refunds the captured payment, releases the stock and cancels the order', async () => {
+    const before = await stock();
+    const order = await place(1, true, { street: 'Unter den Linden 1', city: 'Berlin', zipCode: '10117', country: 'DE' });
+    expect(await t.waitForSaga(order.sagaId)).toBe('COMPENSATED');
+    await t.drain();
+    // The shipping service said no: its shipment never happened, so only what came before is undone.
+    expect(await rowsOf(order.id)).toEqual({ order: 'CANCELLED', payment: 'REFUNDED', shipment: 'REJECTED', reservation: 'RELEASED', notifications: ['ORDER_CANCELLED'] });
+    expect((await request(t.http).get(`/api/v1/orders/${order.id}`).expect(200)).body.failureReason).toBe('COUNTRY_NOT_SERVED');
+    expect(steps(await historyOf(order.sagaId)).filter((s) => s.includes('/compensate:'))).toEqual([
+      'capture-payment/compensate:SUCCEEDED',
+      'authorize-payment/compensate:SUCCEEDED',
+      'reserve-inventory/compensate:SUCCEEDED',
+      'create-order/compensate:SUCCEEDED',
+    ]);
+    expect(await stock()).toEqual(before);
+    expect(await checkConsistency(t.sql, 0)).toEqual([]);
   });
 
   it('a notification that cannot be sent leaves the order confirmed: recorded in the history, never undone', async () => {
