@@ -15,7 +15,7 @@ const address = { street: '1 Market Street', city: 'San Francisco', state: 'CA',
 describe('order saga v2: held at once, captured, shipped, confirmed, notified', () => {
   let t: TestApp;
   let faults: FaultInjector;
-  const place = async (quantity: number, withAddress = true, to = address) =>
+  const place = async (quantity: number, withAddress = true, to: object = address) =>
     (
       await request(t.http)
         .post('/api/v1/orders')
