@@ -1,54 +1,9 @@
-import { InventoryRejected, InventoryReserved, ReleaseInventory, ReservationShipped, ReserveInventory, ShipReservation, type StockLine } from '../inventory/inventory.messages.js';
-import { NotificationSent, SendNotification } from '../notification/notification.messages.js';
-import {
-  AuthorizePayment,
-  CapturePayment,
-  PaymentAuthorized,
-  PaymentCaptured,
-  PaymentCaptureRefused,
-  PaymentDeclined,
-  ProcessPayment,
-  RefundPayment,
-} from '../payment/payment.messages.js';
-import { defineSaga, fail, type SagaStep } from '../saga/engine/saga-definition.js';
-import { CancelShipment, CreateShipment, ShipmentCreated, ShipmentRejected, type ShippingAddress } from '../shipping/shipping.messages.js';
+import { CapturePayment, PaymentCaptured, PaymentCaptureRefused, PaymentDeclined, ProcessPayment, RefundPayment } from '../payment/payment.messages.js';
+import { defineSaga, fail } from '../saga/engine/saga-definition.js';
 import { CreateOrderDto } from './dto/create-order.dto.js';
-import { CancelOrder, ConfirmOrder, OrderConfirmed } from './order.messages.js';
+import { authorizePayment, confirmOrder, createOrder, createShipment, notifyCustomer, type PlaceOrderData, reserveInventory, shipInventory } from './order-steps.js';
 
-export interface PlaceOrderData {
-  orderId: string;
-  customerId: string;
-  lines: StockLine[];
-  totalAmount: string;
-  /** Where the order goes, when it was placed with an address. */
-  shippingAddress?: ShippingAddress;
-  reservationId?: string;
-  paymentId?: string;
-  shipmentId?: string;
-}
-
-// The order row is written by the transaction that starts the saga; undoing it cancels it.
-const createOrder: SagaStep<PlaceOrderData> = {
-  name: 'create-order',
-  compensate: (d, reason) => new CancelOrder({ orderId: d.orderId, reason }),
-};
-
-const reserveInventory: SagaStep<PlaceOrderData> = {
-  name: 'reserve-inventory',
-  invoke: (d) => new ReserveInventory({ orderId: d.orderId, lines: d.lines }),
-  compensate: (d) => new ReleaseInventory({ orderId: d.orderId }),
-  onReply: {
-    [InventoryReserved.type]: (d, r) => ({ ...d, reservationId: (r as InventoryReserved).data.reservationId }),
-    [InventoryRejected.type]: fail((_, r) => (r as InventoryRejected).data.reason),
-  },
-};
-
-// Confirming cannot fail: retried until it succeeds, never compensated.
-const confirmOrder: SagaStep<PlaceOrderData> = {
-  name: 'confirm-order',
-  invoke: (d) => new ConfirmOrder({ orderId: d.orderId }),
-  onReply: { [OrderConfirmed.type]: (d) => d },
-};
+export type { PlaceOrderData } from './order-steps.js';
 
 /**
  * The order saga: the order is held everywhere at once, then made final.
@@ -74,17 +29,7 @@ export const placeOrderSaga = defineSaga<PlaceOrderData>({
   steps: [
     createOrder,
     { ...reserveInventory, parallel: 'hold' },
-    {
-      name: 'authorize-payment',
-      parallel: 'hold',
-      invoke: (d) => new AuthorizePayment({ orderId: d.orderId, customerId: d.customerId, amount: d.totalAmount }),
-      // Gives back whatever is held: voids the hold, or refunds a capture.
-      compensate: (d) => new RefundPayment({ orderId: d.orderId }),
-      onReply: {
-        [PaymentAuthorized.type]: (d, r) => ({ ...d, paymentId: (r as PaymentAuthorized).data.paymentId }),
-        [PaymentDeclined.type]: fail((_, r) => (r as PaymentDeclined).data.reason),
-      },
-    },
+    { ...authorizePayment, parallel: 'hold' },
     {
       name: 'capture-payment',
       invoke: (d) => new CapturePayment({ orderId: d.orderId }),
@@ -94,28 +39,10 @@ export const placeOrderSaga = defineSaga<PlaceOrderData>({
         [PaymentCaptureRefused.type]: fail((_, r) => `CAPTURE_${(r as PaymentCaptureRefused).data.reason}`),
       },
     },
-    {
-      name: 'create-shipment',
-      when: (d) => d.shippingAddress !== undefined,
-      invoke: (d) => new CreateShipment({ orderId: d.orderId, address: d.shippingAddress, lines: d.lines }),
-      compensate: (d) => new CancelShipment({ orderId: d.orderId }),
-      onReply: {
-        [ShipmentCreated.type]: (d, r) => ({ ...d, shipmentId: (r as ShipmentCreated).data.shipmentId }),
-        [ShipmentRejected.type]: fail((_, r) => (r as ShipmentRejected).data.reason),
-      },
-    },
-    {
-      name: 'ship-inventory',
-      invoke: (d) => new ShipReservation({ orderId: d.orderId }),
-      onReply: { [ReservationShipped.type]: (d) => d },
-    },
+    { ...createShipment, when: (d) => d.shippingAddress !== undefined },
+    shipInventory,
     confirmOrder,
-    {
-      name: 'notify-customer',
-      critical: false,
-      invoke: (d) => new SendNotification({ orderId: d.orderId, customerId: d.customerId, kind: 'ORDER_CONFIRMED' }),
-      onReply: { [NotificationSent.type]: (d) => d },
-    },
+    notifyCustomer,
   ],
 });
 
