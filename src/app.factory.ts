@@ -37,7 +37,7 @@ export async function createApp(config: AppConfig, logStream?: DestinationStream
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = httpDuration.startTimer({ method: req.method });
     // A server span for the request, continuing the caller's `traceparent` if it sent one.
-    void inSpan(`HTTP ${req.method}`, SpanKind.SERVER, contextFrom(req.header('traceparent')), { 'http.request.method': req.method }, (span) => {
+    void inSpan(`HTTP ${req.method}`, SpanKind.SERVER, contextFrom(req.header('traceparent')), () => ({ 'http.request.method': req.method }), (span) => {
       const traceparent = currentTraceparent();
       if (traceparent) res.setHeader('traceparent', traceparent); // so a client can find its trace
       return new Promise<void>((resolve) => {
@@ -45,8 +45,10 @@ export async function createApp(config: AppConfig, logStream?: DestinationStream
           // The route pattern (`/api/v1/orders/:id`), never the raw path: labels stay bounded.
           const route = req.route ? `${req.baseUrl}${req.route.path as string}` : 'unmatched';
           end({ route, status: String(res.statusCode) });
-          span.updateName(`${req.method} ${route}`);
-          span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode });
+          if (span.isRecording()) {
+            span.updateName(`${req.method} ${route}`);
+            span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode });
+          }
           resolve();
         });
         next();
