@@ -52,10 +52,10 @@ export function startTracing(extra: SpanProcessor[] = []): { shutdown: () => Pro
   return provider;
 }
 
-/** The W3C `traceparent` of the active span, to store with a message; undefined when tracing is off. */
-export function currentTraceparent(): string | undefined {
+/** The W3C `traceparent` of the active span (or of `ctx`'s), to store with a message; undefined when tracing is off. */
+export function currentTraceparent(ctx: Context = context.active()): string | undefined {
   const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
+  propagation.inject(ctx, carrier);
   return carrier.traceparent;
 }
 
@@ -76,10 +76,9 @@ export function contextFrom(traceparent: string | undefined): Context {
  * that nothing is built for a span the sampler does not record.
  */
 export async function inSpan<T>(name: string, kind: SpanKind, parent: Context, attributes: () => Attributes, work: (span: Span) => Promise<T>): Promise<T> {
-  const span = tracer().startSpan(name, { kind }, parent);
-  if (span.isRecording()) span.setAttributes(attributes());
+  const { span, context: active } = startSpan(name, kind, parent, attributes);
   try {
-    return await context.with(trace.setSpan(parent, span), () => work(span));
+    return await context.with(active, () => work(span));
   } catch (error) {
     if (span.isRecording()) {
       span.recordException(error as Error);
@@ -91,4 +90,14 @@ export async function inSpan<T>(name: string, kind: SpanKind, parent: Context, a
   }
 }
 
-export { SpanKind };
+/**
+ * Starts a span for work that does not fit one call (an HTTP request, from its first hook to its
+ * response), child of `parent`; returns it with the context to run the work in. The caller ends it.
+ */
+export function startSpan(name: string, kind: SpanKind, parent: Context, attributes: () => Attributes): { span: Span; context: Context } {
+  const span = tracer().startSpan(name, { kind }, parent);
+  if (span.isRecording()) span.setAttributes(attributes());
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+export { context, SpanKind };
