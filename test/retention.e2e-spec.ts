@@ -5,7 +5,7 @@ import { FaultInjector } from '../src/messaging/fault-injector.js';
 import { Event, registerMessages } from '../src/messaging/message.js';
 import { Outbox } from '../src/messaging/outbox.js';
 import { RetentionService } from '../src/retention/retention.service.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { ORDER_SAGA_V1, startTestApp, type TestApp } from './support/test-app.js';
 
 class Later extends Event<object> {
   static readonly type = 'test.Later';
@@ -17,7 +17,7 @@ describe('retention', () => {
 
   beforeAll(async () => {
     t = await startTestApp({
-      env: {
+      env: { ...ORDER_SAGA_V1,
         RETENTION_INTERVAL_MS: '0', // purged by hand below
         RETENTION_BATCH_SIZE: '3',
         RETENTION_OUTBOX_MS: '0',
