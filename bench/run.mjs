@@ -26,6 +26,8 @@
 //   BENCH_STATS_WAIT_MS (10500: how long idle backends take to report their statistics)
 //   BENCH_SUSTAIN_S (60; 0 skips): then the project runs that long at c=16, sampling its memory (RSS)
 //   and the rows its outbox still owes every second: both must stay flat
+//   BENCH_ORDER_SAGA_VERSION (1): the order saga the project's orders run; 1 (reserve, charge,
+//   confirm) is the process the baseline and DBOS implement, 2 is the app's default (twice the messages)
 //   DATABASE_URL (else an embedded PostgreSQL; the server needs pg_stat_statements preloaded)
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';

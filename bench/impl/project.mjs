@@ -14,9 +14,23 @@ const ENGINE = fileURLToPath(new URL('./engine.mjs', import.meta.url));
 
 /**
  * The app's environment on `url`: no demo data, quiet logs, no retention pass during a run. The
- * rate limit stays on (its cost is measured) but far above what one driver sends.
+ * rate limit stays on (its cost is measured) but far above what one driver sends. Orders run the
+ * order saga v1 (reserve, charge, confirm), the business process the baseline and DBOS rows
+ * implement, so the rows compare like for like; BENCH_ORDER_SAGA_VERSION=2 measures the default
+ * v2 (stock and card held at once, capture, stock shipped, confirm, notify: twice the messages).
  */
-const appEnv = (url, port, env) => ({ DATABASE_URL: url, HOST: '127.0.0.1', PORT: String(port), GRPC_PORT: '0', SEED_DEMO_DATA: 'false', LOG_LEVEL: 'warn', RETENTION_INTERVAL_MS: '0', RATE_LIMIT: '1000000', ...env });
+const appEnv = (url, port, env) => ({
+  DATABASE_URL: url,
+  HOST: '127.0.0.1',
+  PORT: String(port),
+  GRPC_PORT: '0',
+  SEED_DEMO_DATA: 'false',
+  LOG_LEVEL: 'warn',
+  RETENTION_INTERVAL_MS: '0',
+  RATE_LIMIT: '1000000',
+  PLACE_ORDER_SAGA_VERSION: process.env.BENCH_ORDER_SAGA_VERSION ?? '1',
+  ...env,
+});
 
 /**
  * Starts the built app on `url` with `env` and waits until its public readiness probe answers
