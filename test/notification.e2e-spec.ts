@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Test } from '@nestjs/testing';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import request from 'supertest';
@@ -168,7 +169,7 @@ describe('notification with a sender of its own, provided in place of the defaul
       .overrideProvider(NotificationSender)
       .useValue(sender)
       .compile();
-    app = await moduleRef.createNestApplication().init();
+    app = await moduleRef.createNestApplication(new FastifyAdapter()).init();
     sql = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   });
   afterAll(async () => {

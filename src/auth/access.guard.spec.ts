@@ -19,7 +19,7 @@ const call = (handler: keyof Routes, headers: Record<string, string> = {}) =>
     getType: () => 'http',
     getHandler: () => Routes.prototype[handler],
     getClass: () => Routes,
-    switchToHttp: () => ({ getRequest: () => ({ header: (name: string) => headers[name.toLowerCase()], params: {}, method: 'GET', path: '/x' }) }),
+    switchToHttp: () => ({ getRequest: () => ({ headers, params: {}, method: 'GET', url: '/x', routeOptions: {} }) }),
   }) as unknown as ExecutionContext;
 
 const refusal = (guard: AccessGuard, context: ExecutionContext) => {

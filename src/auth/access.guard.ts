@@ -1,7 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AuthError } from './auth.errors.js';
 import { auditEntry } from './audit.js';
@@ -41,7 +40,7 @@ export class AccessGuard implements CanActivate {
       const [authorization] = context.switchToRpc().getContext<Metadata>().get('authorization');
       return identify(this.config.security.apiKeys, typeof authorization === 'string' ? authorization : undefined);
     }
-    return callerOfRequest(context.switchToHttp().getRequest<Request & RequestWithCaller>(), this.config.security.apiKeys);
+    return callerOfRequest(context.switchToHttp().getRequest<RequestWithCaller>(), this.config.security.apiKeys);
   }
 }
 

@@ -1,6 +1,5 @@
 import { type CallHandler, type ExecutionContext, Injectable, Logger, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import { type Observable, tap } from 'rxjs';
 import { auditEntry } from './audit.js';
 import type { RequestWithCaller } from './caller.js';
@@ -21,7 +20,7 @@ export class AuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const needed = this.reflector.getAllAndOverride<Permission | undefined>(REQUIRES, [context.getHandler(), context.getClass()]);
     if (context.getType() !== 'http' || !needed || !AUDITED.includes(needed)) return next.handle();
-    const line = auditEntry(context, context.switchToHttp().getRequest<Request & RequestWithCaller>().caller, needed);
+    const line = auditEntry(context, context.switchToHttp().getRequest<RequestWithCaller>().caller, needed);
     return next.handle().pipe(
       tap({
         next: () => this.audit.log({ ...line, outcome: 'done' }, 'audit'),

@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { type Caller, callerName } from './caller.js';
 import type { Permission } from './roles.js';
 
@@ -9,11 +9,12 @@ import type { Permission } from './roles.js';
  * saga, dead letter or product (the route's id).
  */
 export function auditEntry(context: ExecutionContext, caller: Caller | undefined, permission: Permission) {
-  const req = context.switchToHttp().getRequest<Request>();
-  const route = req.route ? `${req.method} ${req.baseUrl}${req.route.path as string}` : `${req.method} ${req.path}`;
+  const req = context.switchToHttp().getRequest<FastifyRequest>();
+  const route = `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
   // The route's id (a saga, a dead letter), or the body's (a product being added).
   const body = req.body as { id?: unknown } | undefined;
-  const target = typeof req.params?.id === 'string' ? req.params.id : typeof body?.id === 'string' ? body.id.slice(0, 100) : undefined;
+  const params = req.params as { id?: unknown } | undefined;
+  const target = typeof params?.id === 'string' ? params.id : typeof body?.id === 'string' ? body.id.slice(0, 100) : undefined;
   return {
     audit: true,
     actor: caller ? callerName(caller) : 'anonymous',

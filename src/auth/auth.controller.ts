@@ -1,6 +1,5 @@
 import { Controller, Get, Inject, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ErrorBodyDto } from '../http/error-body.dto.js';
 import { callerOfRequest, type RequestWithCaller } from './caller.js';
@@ -32,7 +31,7 @@ export class AuthController {
   @ApiOperation({ summary: "The caller's key: its name, role and permissions" })
   @ApiOkResponse({ type: WhoAmIDto })
   @ApiUnauthorizedResponse({ type: ErrorBodyDto })
-  whoami(@Req() req: Request & RequestWithCaller): WhoAmIDto {
+  whoami(@Req() req: RequestWithCaller): WhoAmIDto {
     const caller = callerOfRequest(req, this.config.security.apiKeys);
     return {
       keysConfigured: this.config.security.apiKeys.length > 0,

@@ -29,9 +29,9 @@ export const callerName = (caller: Caller): string => (caller.kind === 'key' ? c
 /** An HTTP request: its caller is identified once, by the first guard that asks. */
 export interface RequestWithCaller {
   caller?: Caller;
-  header(name: string): string | undefined;
+  headers: { authorization?: string };
 }
 
 export function callerOfRequest(req: RequestWithCaller, keys: readonly ApiKey[]): Caller {
-  return (req.caller ??= identify(keys, req.header('authorization')));
+  return (req.caller ??= identify(keys, req.headers.authorization));
 }

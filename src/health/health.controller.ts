@@ -1,7 +1,7 @@
 import { Controller, Get, HttpStatus, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Relay } from '../messaging/relay.js';
@@ -30,7 +30,7 @@ export class HealthController {
   @ApiOperation({ summary: "The server's state: its database and its relay; 503 while degraded" })
   @ApiOkResponse({ schema: { example: { status: 'ok', database: 'up', relay: 'running' } } })
   @ApiServiceUnavailableResponse({ schema: { example: { status: 'degraded', database: 'down', relay: 'backing-off' } } })
-  async check(@Res({ passthrough: true }) res: Response): Promise<Health> {
+  async check(@Res({ passthrough: true }) res: FastifyReply): Promise<Health> {
     const up = await this.db.query('SELECT 1').then(
       () => true,
       () => false,
@@ -53,7 +53,7 @@ export class HealthController {
   @Requires(PUBLIC)
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: database reachable, migrations applied, relay running, outbox backlog young enough' })
-  async ready(@Res({ passthrough: true }) res: Response): Promise<unknown> {
+  async ready(@Res({ passthrough: true }) res: FastifyReply): Promise<unknown> {
     // Terminus reports a failed check as a 503 exception; answer its report as it is.
     return this.readiness().catch((error: unknown) => {
       if (!(error instanceof ServiceUnavailableException)) throw error;

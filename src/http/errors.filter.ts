@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { throwError, type Observable } from 'rxjs';
 import { toGrpcError } from '../grpc/grpc-errors.js';
 import { ERROR_STATUS, isModuleError } from '../errors/module-errors.js';
@@ -22,28 +22,32 @@ export class ErrorsFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void | Observable<never> {
     if (host.getType() === 'rpc') return throwError(() => toGrpcError(error, this.logger));
     const http = host.switchToHttp();
-    const req = http.getRequest<Request & { correlationId?: string }>();
+    const req = http.getRequest<FastifyRequest>();
     const body = this.toBody(error);
     if (body.statusCode >= 500) this.logger.error(`${req.method} ${req.url} failed`, error instanceof Error ? error.stack : String(error));
-    http.getResponse<Response>().status(body.statusCode).json({ ...body, correlationId: req.correlationId });
+    void http.getResponse<FastifyReply>().status(body.statusCode).send({ ...body, correlationId: req.id });
   }
 
   private toBody(error: unknown): ErrorBody {
     if (isModuleError(error)) return { statusCode: ERROR_STATUS[error.code].http, code: error.code, message: error.message };
-    const parser = bodyParserError(error);
-    if (parser) return parser;
+    const body = bodyError(error);
+    if (body) return body;
     if (error instanceof HttpException) return fromHttpException(error);
     return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'INTERNAL', message: 'Internal server error' };
   }
 }
 
-/** body-parser's own errors (Nest wraps them in an HttpException): malformed JSON and oversized bodies. */
-function bodyParserError(error: unknown): ErrorBody | null {
-  const cause = (error instanceof HttpException ? error.cause : error) as { type?: unknown } | undefined;
-  if (cause?.type === 'entity.parse.failed') {
+/**
+ * The HTTP server's refusals of a body before any route runs: malformed JSON (or a `__proto__`
+ * key) and an oversized body. (Nest hands Fastify's 4xx errors on as an HttpException with the
+ * error as its cause; their messages hold no stack.)
+ */
+function bodyError(error: unknown): ErrorBody | null {
+  const code = ((error instanceof HttpException ? error.cause : error) as { code?: unknown } | undefined)?.code;
+  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return { statusCode: HttpStatus.BAD_REQUEST, code: 'MALFORMED_BODY', message: 'Request body is not valid JSON' };
   }
-  if (cause?.type === 'entity.too.large') {
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return { statusCode: HttpStatus.PAYLOAD_TOO_LARGE, code: 'PAYLOAD_TOO_LARGE', message: 'Request body is larger than 1 MB' };
   }
   return null;

@@ -1,27 +1,25 @@
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { INestApplication } from '@nestjs/common';
-import helmet from 'helmet';
 import { readFileSync } from 'node:fs';
 import type { AppConfig } from '../config/app-config.js';
 
 /**
- * HTTP hardening: helmet's security headers (no `X-Powered-By`; a content security policy that
- * allows no inline script, which the dashboard and Swagger UI do without), and CORS only for
- * the origins configured in CORS_ORIGINS (none by default: browsers on other sites cannot call).
+ * HTTP hardening: security headers on every response, a 404 and an error too (Nest's, the same
+ * headers and defaults as helmet 8: no `X-Powered-By`; a content security policy that allows no
+ * inline script, which the dashboard and Swagger UI do without), and CORS only for the origins
+ * configured in CORS_ORIGINS (none by default: browsers on other sites cannot call).
  */
 export function useSecurityHeaders(app: INestApplication, config: AppConfig): void {
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          // Inline styles: the dashboard's stylesheet and Swagger UI's. No inline scripts anywhere.
-          'style-src': ["'self'", "'unsafe-inline'"],
-          // The API may be served over plain HTTP on a private network: do not rewrite its URLs to https.
-          'upgrade-insecure-requests': null,
-        },
+  app.useSecurityHeaders({
+    contentSecurityPolicy: {
+      directives: {
+        // Inline styles: the dashboard's stylesheet and Swagger UI's. No inline scripts anywhere.
+        'style-src': ["'self'", "'unsafe-inline'"],
+        // The API may be served over plain HTTP on a private network: do not rewrite its URLs to https.
+        'upgrade-insecure-requests': null,
       },
-    }),
-  );
+    },
+  });
   const origins = config.security.corsOrigins;
   if (origins.length > 0) {
     app.enableCors({

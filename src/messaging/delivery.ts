@@ -218,13 +218,13 @@ export class Delivery {
    * found by `DeliveryContext.of`), in a span that continues the trace the message carries.
    */
   private dispatch(delivery: DeliveryContext, row: ClaimedRow, message: Message, consumer: Consumer | undefined, batch: unknown): Promise<unknown> {
-    const attributes = {
+    const attributes = () => ({
       'messaging.message.id': row.meta.messageId,
       'messaging.consumer': row.consumer,
       ...(row.id && { 'messaging.outbox.id': row.id }), // none yet for a reply applied where it was sent
       'messaging.attempt': row.attempts,
       'saga.correlation_id': row.meta.correlationId,
-    };
+    });
     return inSpan(`deliver ${row.type}`, SpanKind.CONSUMER, contextFrom(row.meta.traceparent), attributes, () => {
       if (row.consumer === COMMAND_BUS_CONSUMER) return delivery.dispatch(message, () => this.commandBus.execute(message));
       if (!consumer) throw new Error(`No consumer named ${row.consumer}`);

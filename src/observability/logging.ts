@@ -1,8 +1,9 @@
 import { context, trace } from '@opentelemetry/api';
 import { RequestMethod } from '@nestjs/common';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { correlationId } from '../http/request-hooks.js';
 
 /**
  * Structured JSON logs (pino): one line per request and per saga transition, each with the
@@ -19,7 +20,7 @@ export function loggerModule(level: string, stream?: DestinationStream) {
       return span && trace.isSpanContextValid(span) ? { traceId: span.traceId, spanId: span.spanId } : {};
     },
     // The request's correlation id (X-Correlation-Id) is its log id too.
-    genReqId: (req: Request & { correlationId?: string }) => req.correlationId ?? 'unknown',
+    genReqId: (req: IncomingMessage) => correlationId(req),
     customLogLevel: (_req: unknown, res: { statusCode: number }, error?: Error) =>
       error || res.statusCode >= 500 ? ('error' as const) : res.statusCode >= 400 ? ('warn' as const) : ('info' as const),
     serializers: {

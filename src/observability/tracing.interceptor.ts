@@ -3,6 +3,8 @@ import type { Metadata } from '@grpc/grpc-js';
 import { from, type Observable, lastValueFrom } from 'rxjs';
 import { contextFrom, inSpan, SpanKind } from './tracing.js';
 
+const RPC_ATTRIBUTES = () => ({ 'rpc.system': 'grpc' });
+
 /** A server span for each gRPC call, continuing the caller's `traceparent` metadata. (HTTP has its own middleware.) */
 export class TracingInterceptor implements NestInterceptor {
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -10,6 +12,6 @@ export class TracingInterceptor implements NestInterceptor {
     const metadata = ctx.switchToRpc().getContext<Metadata | undefined>();
     const traceparent = metadata?.get?.('traceparent')[0]?.toString();
     const name = `gRPC ${ctx.getClass().name}.${ctx.getHandler().name}`;
-    return from(inSpan(name, SpanKind.SERVER, contextFrom(traceparent), { 'rpc.system': 'grpc' }, () => lastValueFrom(next.handle())));
+    return from(inSpan(name, SpanKind.SERVER, contextFrom(traceparent), RPC_ATTRIBUTES, () => lastValueFrom(next.handle())));
   }
 }

@@ -1,19 +1,26 @@
-import { type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 const tracer = () => trace.getTracer('saga-orchestrator');
 
 /**
- * Starts tracing for the process, once, before the app is built. Spans always exist (so every
- * log line and saga step has a trace id); they leave the process only when an OTLP endpoint
- * is configured through the standard variables (OTEL_EXPORTER_OTLP_ENDPOINT or
- * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_SERVICE_NAME, …); OTEL_SDK_DISABLED=true turns tracing
- * off. `extra` is for tests.
+ * Starts tracing for the process, once, before the app is built. Every request, delivery and gRPC
+ * call runs in a span, so every log line and saga step has a trace id and every message carries a
+ * `traceparent`. Spans leave the process only when an OTLP endpoint is configured through the
+ * standard variables (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+ * OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, …); OTEL_SDK_DISABLED=true turns tracing off. `extra`
+ * is for tests.
+ *
+ * Which spans record is the standard OTEL_TRACES_SAMPLER's choice (with OTEL_TRACES_SAMPLER_ARG),
+ * `parentbased_always_on` by default. With nowhere to send spans (no endpoint, no `extra`) and no
+ * sampler named, the default is `always_off`: spans still get ids, which propagate as before, but
+ * record nothing, so no span object, attribute or timestamp is built for nobody to read. (Such a
+ * span's `traceparent` says "not sampled", `-00`, as this process keeps none of the trace.)
  */
 export function startTracing(extra: SpanProcessor[] = []): { shutdown: () => Promise<void> } {
   // The standard switch: no spans, no trace ids in logs and history, no traceparent on messages
@@ -33,17 +40,22 @@ export function startTracing(extra: SpanProcessor[] = []): { shutdown: () => Pro
     sdk.start();
     return sdk;
   }
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': serviceName }), spanProcessors: extra });
+  const idsOnly = extra.length === 0 && !process.env.OTEL_TRACES_SAMPLER; // else the SDK reads the variables
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': serviceName }),
+    spanProcessors: extra,
+    ...(idsOnly && { sampler: new AlwaysOffSampler() }),
+  });
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(contextManager.enable());
   propagation.setGlobalPropagator(textMapPropagator);
   return provider;
 }
 
-/** The W3C `traceparent` of the active span, to store with a message; undefined when tracing is off. */
-export function currentTraceparent(): string | undefined {
+/** The W3C `traceparent` of the active span (or of `ctx`'s), to store with a message; undefined when tracing is off. */
+export function currentTraceparent(ctx: Context = context.active()): string | undefined {
   const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
+  propagation.inject(ctx, carrier);
   return carrier.traceparent;
 }
 
@@ -60,25 +72,32 @@ export function contextFrom(traceparent: string | undefined): Context {
 
 /**
  * Runs `work` in a new span, child of `parent`, ending it with the outcome. The span is the
- * active one inside `work`, so what `work` sends carries it on.
+ * active one inside `work`, so what `work` sends carries it on. `attributes` is a function so
+ * that nothing is built for a span the sampler does not record.
  */
-export async function inSpan<T>(
-  name: string,
-  kind: SpanKind,
-  parent: Context,
-  attributes: Record<string, string | number>,
-  work: (span: Span) => Promise<T>,
-): Promise<T> {
-  const span = tracer().startSpan(name, { kind, attributes }, parent);
+export async function inSpan<T>(name: string, kind: SpanKind, parent: Context, attributes: () => Attributes, work: (span: Span) => Promise<T>): Promise<T> {
+  const { span, context: active } = startSpan(name, kind, parent, attributes);
   try {
-    return await context.with(trace.setSpan(parent, span), () => work(span));
+    return await context.with(active, () => work(span));
   } catch (error) {
-    span.recordException(error as Error);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    if (span.isRecording()) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    }
     throw error;
   } finally {
     span.end();
   }
 }
 
-export { SpanKind };
+/**
+ * Starts a span for work that does not fit one call (an HTTP request, from its first hook to its
+ * response), child of `parent`; returns it with the context to run the work in. The caller ends it.
+ */
+export function startSpan(name: string, kind: SpanKind, parent: Context, attributes: () => Attributes): { span: Span; context: Context } {
+  const span = tracer().startSpan(name, { kind }, parent);
+  if (span.isRecording()) span.setAttributes(attributes());
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+export { context, SpanKind };

@@ -12,7 +12,7 @@ import {
   getSchemaPath,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ErrorBodyDto } from '../http/error-body.dto.js';
 import { IdempotencyKeyHeader } from '../http/idempotency-key.header.js';
 import { GetSaga, type SagaView } from '../saga/saga.messages.js';
@@ -48,10 +48,10 @@ export class OrderController {
   async create(
     @Body() body: CreateOrderDto,
     @IdempotencyKeyHeader() idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<OrderView> {
     const result: PlaceOrderResult = await this.commands.execute(new PlaceOrder(body, idempotencyKey));
-    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    if (result.replayed) void res.header('Idempotent-Replayed', 'true');
     return result.order;
   }
 

@@ -12,7 +12,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ErrorBodyDto } from '../http/error-body.dto.js';
 import { IdempotencyKeyHeader } from '../http/idempotency-key.header.js';
 import { ListSagasQueryDto, SagaStatsQueryDto } from './dto/list-sagas.query.dto.js';
@@ -50,10 +50,10 @@ export class SagaController {
   async start(
     @Body() body: StartSagaDto,
     @IdempotencyKeyHeader() idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<SagaStartedDto> {
     const { replayed, ...started }: SagaStartResult = await this.commands.execute(new StartSaga(body.sagaType, body.payload, idempotencyKey));
-    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    if (replayed) void res.header('Idempotent-Replayed', 'true');
     return started;
   }
 
