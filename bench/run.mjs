@@ -16,6 +16,8 @@
 //   BENCH_SUSTAIN_S (60; 0 skips): then the project runs that long at c=16, sampling its memory (RSS)
 //   and the rows its outbox still owes every second: both must stay flat
 //   DATABASE_URL (else an embedded PostgreSQL; the server needs pg_stat_statements preloaded)
+//   BENCH_HISTORY=<n> (0): before the project's passes, fill its database with n finished sagas and
+//   all they leave behind (bench/impl/history.mjs); report the dashboard's reads and the table sizes before and after
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { releaseSignalHandlers, startEmbeddedPostgres } from '../src/database/embedded-postgres.mjs';
 import { baselineSaga } from './impl/baseline.mjs';
+import { fillHistory, historyMarkdown, measureHistory } from './impl/history.mjs';
 import { projectRun, startProject } from './impl/project.mjs';
 import { BENCH_SCHEMA, checkBench } from './impl/schema.mjs';
 import { startSplit } from './impl/split.mjs';
@@ -35,6 +38,7 @@ const IMPLS = (process.env.BENCH_IMPLS ?? 'project,split-grpc,split-rabbitmq,bas
 const SUSTAIN_S = Number(process.env.BENCH_SUSTAIN_S ?? 60);
 const POOL = 16; // 64 connections were slower than 16 for every implementation here
 const OUT = process.env.BENCH_OUT ?? join(HERE, 'results');
+const HISTORY = Number(process.env.BENCH_HISTORY ?? 0);
 
 /** Order i: 10% above the decline limit (compensated), the rest confirmed. */
 const orderFor = (i) => (i % 10 === 0 ? { productId: 'bench_grinder', quantity: 1, price: '600.00' } : { productId: 'bench_beans', quantity: 1, price: '5.00' });
@@ -307,6 +311,7 @@ async function main() {
   await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   const results = [];
   let sustained;
+  let history;
   try {
     for (const impl of IMPLS) {
       if (!IMPLEMENTATIONS[impl]) throw new Error(`unknown implementation ${impl}`);
@@ -317,8 +322,13 @@ async function main() {
         names.push(name);
         return freshDatabase(admin, server.url, name);
       };
-      const run = await IMPLEMENTATIONS[impl](await database(), database);
+      const url = await database();
+      const run = await IMPLEMENTATIONS[impl](url, database);
       try {
+        if (impl === 'project' && HISTORY > 0) {
+          history = { fill: await fillHistory(url, HISTORY) };
+          history.before = await measureHistory(url);
+        }
         for (const concurrency of CONCURRENCY) {
           await run.saga(orderFor(1)); // warm up: connections, JIT, caches
           await run.settle();
@@ -359,6 +369,7 @@ async function main() {
           sustained.broken = broken.slice(0, 10);
           console.log(sustainedLine(sustained));
         }
+        if (impl === 'project' && history) history.after = await measureHistory(url);
       } finally {
         await run.stop();
       }
@@ -368,8 +379,8 @@ async function main() {
     await server.stop();
   }
   const when = new Date().toISOString();
-  const report = { when, orders: ORDERS, concurrency: CONCURRENCY, declined: '10%', node: process.version, results, sustained };
-  const markdown = `# Benchmark ${when}\n\n${ORDERS} orders per run, 10% declined and compensated; \`npm run bench\` (BENCH_ORDERS=${ORDERS}).\n\n${table(results)}\n${sustained ? `\n${sustainedLine(sustained)}\n` : ''}`;
+  const report = { when, orders: ORDERS, concurrency: CONCURRENCY, declined: '10%', node: process.version, results, sustained, history };
+  const markdown = `# Benchmark ${when}\n\n${ORDERS} orders per run, 10% declined and compensated; \`npm run bench\` (BENCH_ORDERS=${ORDERS}).\n\n${table(results)}\n${sustained ? `\n${sustainedLine(sustained)}\n` : ''}${historyMarkdown(history)}`;
   mkdirSync(OUT, { recursive: true });
   const stamp = when.replace(/[:.]/g, '-');
   writeFileSync(join(OUT, `${stamp}.json`), JSON.stringify(report, null, 2));

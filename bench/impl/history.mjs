@@ -192,17 +192,21 @@ export async function measureHistory(url, calls = CALLS) {
   return { reads, sizes: await tableSizes(url) };
 }
 
-/** Rows (the planner's estimate), heap and index bytes of each history table. */
+/** Rows, heap (with TOAST) and index bytes of each history table. */
 export async function tableSizes(url) {
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   try {
-    const { rows } = await db.query(
-      `SELECT t AS table, c.reltuples::bigint AS rows, pg_table_size(c.oid) AS heap, pg_indexes_size(c.oid) AS indexes, pg_total_relation_size(c.oid) AS total
-         FROM unnest($1::text[]) AS t JOIN pg_class c ON c.oid = to_regclass(t)`,
-      [HISTORY_TABLES],
-    );
-    return rows.map((r) => ({ table: r.table, rows: Math.max(0, Number(r.rows)), heapBytes: Number(r.heap), indexBytes: Number(r.indexes), totalBytes: Number(r.total) }));
+    const sizes = [];
+    for (const table of HISTORY_TABLES) {
+      const { rows } = await db.query(
+        `SELECT (SELECT count(*) FROM ${table}) AS rows, pg_table_size($1::regclass) AS heap, pg_indexes_size($1::regclass) AS indexes, pg_total_relation_size($1::regclass) AS total`,
+        [table],
+      );
+      const [r] = rows;
+      sizes.push({ table, rows: Number(r.rows), heapBytes: Number(r.heap), indexBytes: Number(r.indexes), totalBytes: Number(r.total) });
+    }
+    return sizes;
   } finally {
     await db.end();
   }
@@ -229,7 +233,7 @@ export function historyMarkdown(history) {
     '| read | p50 ms before | p99 ms before | p50 ms after | p99 ms after |',
     '| --- | --- | --- | --- | --- |',
     ...reads,
-    '\nTable sizes (rows as the planner estimates them; MiB):\n',
+    '\nTable sizes (MiB; heap includes TOAST):\n',
     '| table | rows before | heap before | indexes before | rows after | heap after | indexes after |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...sizes,
