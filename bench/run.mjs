@@ -29,6 +29,8 @@
 //   BENCH_ORDER_SAGA_VERSION (1): the order saga the project's orders run; 1 (reserve, charge,
 //   confirm) is the process the baseline and DBOS implement, 2 is the app's default (twice the messages)
 //   DATABASE_URL (else an embedded PostgreSQL; the server needs pg_stat_statements preloaded)
+//   BENCH_HISTORY=<n> (0): before the project's passes, fill its database with n finished sagas and
+//   all they leave behind (bench/impl/history.mjs); report the dashboard's reads and the table sizes before and after
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +40,7 @@ import pg from 'pg';
 import { releaseSignalHandlers, startEmbeddedPostgres } from '../src/database/embedded-postgres.mjs';
 import { baselineSaga } from './impl/baseline.mjs';
 import { httpSaga, listenForDoneOrders, spawnChild } from './impl/driver.mjs';
+import { fillHistory, historyMarkdown, measureHistory } from './impl/history.mjs';
 import { projectRun, startProject, startProjectEngine } from './impl/project.mjs';
 import { chartSvg, LAYERS, markdownReport, sustainedLine, tableOf } from './impl/report.mjs';
 import { BENCH_SCHEMA, checkBench } from './impl/schema.mjs';
@@ -50,6 +53,7 @@ const IMPLS = (process.env.BENCH_IMPLS ?? 'project,baseline-http,dbos-http,proje
 const SUSTAIN_S = Number(process.env.BENCH_SUSTAIN_S ?? 60);
 const POOL = 16; // 64 connections were slower than 16 for every implementation here
 const OUT = process.env.BENCH_OUT ?? join(HERE, 'results');
+const HISTORY = Number(process.env.BENCH_HISTORY ?? 0);
 
 /** Order i: 10% above the decline limit (compensated), the rest confirmed. */
 const orderFor = (i) => (i % 10 === 0 ? { productId: 'bench_grinder', quantity: 1, price: '600.00' } : { productId: 'bench_beans', quantity: 1, price: '5.00' });
@@ -375,6 +379,7 @@ async function main() {
   const postmaster = await postmasterOf(admin);
   const results = [];
   let sustained;
+  let history;
   try {
     for (const impl of IMPLS) {
       if (!IMPLEMENTATIONS[impl]) throw new Error(`unknown implementation ${impl}: one of ${Object.keys(IMPLEMENTATIONS).join(', ')}`);
@@ -386,8 +391,13 @@ async function main() {
         return freshDatabase(admin, server.url, name);
       };
       const { layer, start } = IMPLEMENTATIONS[impl];
-      const run = await start(await database(), database);
+      const url = await database();
+      const run = await start(url, database);
       try {
+        if (impl === 'project' && HISTORY > 0) {
+          history = { fill: await fillHistory(url, HISTORY) };
+          history.before = await measureHistory(url);
+        }
         for (const concurrency of CONCURRENCY) {
           await run.saga(orderFor(1)); // warm up: connections, JIT, caches
           await run.settle();
@@ -432,6 +442,7 @@ async function main() {
           sustained.broken = broken.slice(0, 10);
           console.log(sustainedLine(sustained));
         }
+        if (impl === 'project' && history) history.after = await measureHistory(url);
       } finally {
         await run.stop();
       }
@@ -441,14 +452,14 @@ async function main() {
     await server.stop();
   }
   const when = new Date().toISOString();
-  const report = { when, orders: ORDERS, concurrency: CONCURRENCY, impls: IMPLS, sustainS: SUSTAIN_S, declined: '10%', node: process.version, layers: LAYERS, results, sustained };
+  const report = { when, orders: ORDERS, concurrency: CONCURRENCY, impls: IMPLS, sustainS: SUSTAIN_S, declined: '10%', node: process.version, layers: LAYERS, results, sustained, history };
   mkdirSync(OUT, { recursive: true });
   const stamp = when.replace(/[:.]/g, '-');
   const svg = chartSvg(report);
   writeFileSync(join(OUT, `${stamp}.json`), JSON.stringify(report, null, 2));
-  writeFileSync(join(OUT, `${stamp}.md`), markdownReport(report, `${stamp}.svg`));
+  writeFileSync(join(OUT, `${stamp}.md`), markdownReport(report, `${stamp}.svg`) + historyMarkdown(history));
   writeFileSync(join(OUT, `${stamp}.svg`), svg);
-  writeFileSync(join(OUT, 'latest.md'), markdownReport(report, 'latest.svg'));
+  writeFileSync(join(OUT, 'latest.md'), markdownReport(report, 'latest.svg') + historyMarkdown(history));
   writeFileSync(join(OUT, 'latest.svg'), svg);
   console.log(`\n${tableOf(report)}\n\nwritten to ${OUT} (${stamp}.json, .md, .svg; latest.md, latest.svg)`);
   if (results.some((r) => !r.consistent) || sustained?.consistent === false) {
