@@ -16,8 +16,9 @@
 //   BENCH_SUSTAIN_S (60; 0 skips): then the project runs that long at c=16, sampling its memory (RSS)
 //   and the rows its outbox still owes every second: both must stay flat
 //   DATABASE_URL (else an embedded PostgreSQL; the server needs pg_stat_statements preloaded)
-//   BENCH_HISTORY=<n> (0): before the project's passes, fill its database with n finished sagas and
-//   all they leave behind (bench/impl/history.mjs); report the dashboard's reads and the table sizes before and after
+//   BENCH_HISTORY=<n> (0): one more row, project-history, after project: the project on a database
+//   first filled with n finished sagas and all they leave behind (bench/impl/history.mjs), with the
+//   dashboard's reads and the table sizes before and after its passes, and its ratios to project
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,8 @@ const SUSTAIN_S = Number(process.env.BENCH_SUSTAIN_S ?? 60);
 const POOL = 16; // 64 connections were slower than 16 for every implementation here
 const OUT = process.env.BENCH_OUT ?? join(HERE, 'results');
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 0);
+if (HISTORY > 0 && !IMPLS.includes('project-history')) IMPLS.splice(IMPLS.indexOf('project') + 1, 0, 'project-history');
+let history; // BENCH_HISTORY's fill and reads
 
 /** Order i: 10% above the decline limit (compensated), the rest confirmed. */
 const orderFor = (i) => (i % 10 === 0 ? { productId: 'bench_grinder', quantity: 1, price: '600.00' } : { productId: 'bench_beans', quantity: 1, price: '5.00' });
@@ -190,6 +193,12 @@ const IMPLEMENTATIONS = {
   async project(url) {
     return projectRun(await startProject(url), { order: url, saga: url, inventory: url, payment: url, shipping: url, notification: url });
   },
+  async 'project-history'(url) {
+    const run = await IMPLEMENTATIONS.project(url);
+    history = { fill: await fillHistory(url, HISTORY) };
+    history.before = await measureHistory(url);
+    return run;
+  },
   'split-grpc': (url, database) => startSplit('grpc', url, database),
   'split-rabbitmq': (url, database) => startSplit('rabbitmq', url, database),
   async baseline(url) {
@@ -311,7 +320,6 @@ async function main() {
   await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   const results = [];
   let sustained;
-  let history;
   try {
     for (const impl of IMPLS) {
       if (!IMPLEMENTATIONS[impl]) throw new Error(`unknown implementation ${impl}`);
@@ -325,10 +333,6 @@ async function main() {
       const url = await database();
       const run = await IMPLEMENTATIONS[impl](url, database);
       try {
-        if (impl === 'project' && HISTORY > 0) {
-          history = { fill: await fillHistory(url, HISTORY) };
-          history.before = await measureHistory(url);
-        }
         for (const concurrency of CONCURRENCY) {
           await run.saga(orderFor(1)); // warm up: connections, JIT, caches
           await run.settle();
@@ -369,7 +373,7 @@ async function main() {
           sustained.broken = broken.slice(0, 10);
           console.log(sustainedLine(sustained));
         }
-        if (impl === 'project' && history) history.after = await measureHistory(url);
+        if (impl === 'project-history') history.after = await measureHistory(url);
       } finally {
         await run.stop();
       }
@@ -380,7 +384,7 @@ async function main() {
   }
   const when = new Date().toISOString();
   const report = { when, orders: ORDERS, concurrency: CONCURRENCY, declined: '10%', node: process.version, results, sustained, history };
-  const markdown = `# Benchmark ${when}\n\n${ORDERS} orders per run, 10% declined and compensated; \`npm run bench\` (BENCH_ORDERS=${ORDERS}).\n\n${table(results)}\n${sustained ? `\n${sustainedLine(sustained)}\n` : ''}${historyMarkdown(history)}`;
+  const markdown = `# Benchmark ${when}\n\n${ORDERS} orders per run, 10% declined and compensated; \`npm run bench\` (BENCH_ORDERS=${ORDERS}).\n\n${table(results)}\n${sustained ? `\n${sustainedLine(sustained)}\n` : ''}${historyMarkdown(history, results)}`;
   mkdirSync(OUT, { recursive: true });
   const stamp = when.replace(/[:.]/g, '-');
   writeFileSync(join(OUT, `${stamp}.json`), JSON.stringify(report, null, 2));
