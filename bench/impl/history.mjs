@@ -214,10 +214,18 @@ export async function tableSizes(url) {
 
 const mib = (bytes) => (bytes / 2 ** 20).toFixed(1);
 
-/** The history section of the report: the fill, the reads and the sizes before and after the passes. */
-export function historyMarkdown(history) {
+/**
+ * The history section of the report: project-history against project at each concurrency, the
+ * fill, the reads and the sizes before and after the passes.
+ */
+export function historyMarkdown(history, results) {
   if (!history) return '';
   const { fill, before, after } = history;
+  const x = (a, b) => `${(a / b).toFixed(2)}x`;
+  const ratios = results.filter((r) => r.impl === 'project-history').flatMap((h) => {
+    const p = results.find((r) => r.impl === 'project' && r.concurrency === h.concurrency);
+    return p ? [`| ${h.concurrency} | ${x(h.sagasPerSecond, p.sagasPerSecond)} | ${x(h.p50, p.p50)} | ${x(h.p99, p.p99)} | ${x(h.appCpuMsPerSaga, p.appCpuMsPerSaga)} | ${x(h.dbCpuMsPerSaga, p.dbCpuMsPerSaga)} |`] : [];
+  });
   const reads = Object.keys(DASHBOARD_READS).map((name) => {
     const b = before.reads[name];
     const a = after?.reads[name];
@@ -229,7 +237,11 @@ export function historyMarkdown(history) {
   });
   return [
     `\n## With a history of ${fill.sagas} finished sagas (BENCH_HISTORY=${fill.sagas})\n`,
-    `Filled in SQL in ${fill.seconds.toFixed(0)} s before the project's passes (its figures above are on this database). The dashboard's reads, ${CALLS} calls each over HTTP, before and after the passes:\n`,
+    `project-history is the project on a database filled in SQL (in ${fill.seconds.toFixed(0)} s) before its passes; against project, on an empty one, in this run:\n`,
+    '| concurrency | sagas/s | p50 | p99 | app CPU/saga | database CPU/saga |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...ratios,
+    `\nThe dashboard's reads, ${CALLS} calls each over HTTP, before and after project-history's passes:\n`,
     '| read | p50 ms before | p99 ms before | p50 ms after | p99 ms after |',
     '| --- | --- | --- | --- | --- |',
     ...reads,
