@@ -1,21 +1,37 @@
 #!/usr/bin/env node
 // `npm run bench`: the order saga several ways, one after the other, on one PostgreSQL server and
-// the same data: (1) the project in one process through its HTTP API, (2) the project split over
-// three processes and databases (order and saga, inventory, payment) talking over gRPC, (3) the
-// same over RabbitMQ, (4) a straight-line `pg` baseline with one outbox row per step, (5) a DBOS
-// Transact workflow. Each at several concurrencies, with 10% of orders declined and compensated.
-// Reports sagas/s, latency from request to terminal state, and commits and SQL statements per
-// saga; ratios come from the same run. Every run must pass its consistency check, or its figures
-// are void.
+// the same data, each at several concurrencies with 10% of orders declined and compensated. Three
+// layers, so the cost of each is a number:
+//   through HTTP: the project in one process through its HTTP API (`project`); a straight-line
+//     `pg` baseline with one outbox row per step (`baseline-http`) and a DBOS Transact workflow
+//     (`dbos-http`), each behind a minimal node:http service in a process of its own that answers
+//     201 at once and runs the saga in the background, as the project does. One driver for all
+//     three: the same request body, keep-alive agent and completion signal (the order row's NOTIFY).
+//   engine only, no HTTP: the project's app built but not listening, orders sent over the IPC
+//     channel to its command bus (`project-engine`); the baseline and DBOS called in the driver's
+//     own process (`baseline-engine`, `dbos-engine`).
+//   split, through HTTP: the project over three processes and databases (order and saga,
+//     inventory, payment), talking over gRPC (`split-grpc`) or RabbitMQ (`split-rabbitmq`).
+// Reports sagas/s, latency from request to terminal state, commits and SQL statements per saga,
+// CPU per saga (the run's: app, driver and database; the app's processes'; the database's);
+// ratios come from the same run. Every run must pass its consistency check, or its figures are
+// void. Writes JSON, Markdown
+// and an SVG chart (sagas/s and p99 against concurrency) to bench/results/, and latest.md/.svg.
 //
 //   BENCH_ORDERS (5000)  BENCH_CONCURRENCY (1,16,64)
-//   BENCH_IMPLS (project,split-grpc,split-rabbitmq,baseline,dbos; split-rabbitmq needs the broker
-//   at RABBITMQ_URL, else amqp://guest:guest@127.0.0.1:5672, and fails if it does not answer)
+//   BENCH_IMPLS (project,baseline-http,dbos-http,project-engine,baseline-engine,dbos-engine,
+//   split-grpc,split-rabbitmq; split-rabbitmq needs the broker at RABBITMQ_URL, else
+//   amqp://guest:guest@127.0.0.1:5672, and fails if it does not answer)
 //   BENCH_TOP_STATEMENTS=1 (the statements sent most)  BENCH_PROFILE_DIR (a CPU profile of the app)
 //   BENCH_STATS_WAIT_MS (10500: how long idle backends take to report their statistics)
 //   BENCH_SUSTAIN_S (60; 0 skips): then the project runs that long at c=16, sampling its memory (RSS)
 //   and the rows its outbox still owes every second: both must stay flat
+//   BENCH_ORDER_SAGA_VERSION (1): the order saga the project's orders run; 1 (reserve, charge,
+//   confirm) is the process the baseline and DBOS implement, 2 is the app's default (twice the messages)
 //   DATABASE_URL (else an embedded PostgreSQL; the server needs pg_stat_statements preloaded)
+//   BENCH_HISTORY=<n> (0): one more row, project-history, after project: the project on a database
+//   first filled with n finished sagas and all they leave behind (bench/impl/history.mjs), with the
+//   dashboard's reads and the table sizes before and after its passes, and its ratios to project
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,17 +40,23 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { releaseSignalHandlers, startEmbeddedPostgres } from '../src/database/embedded-postgres.mjs';
 import { baselineSaga } from './impl/baseline.mjs';
-import { projectRun, startProject } from './impl/project.mjs';
+import { httpSaga, listenForDoneOrders, spawnChild } from './impl/driver.mjs';
+import { fillHistory, historyMarkdown, measureHistory } from './impl/history.mjs';
+import { projectRun, startProject, startProjectEngine } from './impl/project.mjs';
+import { chartSvg, LAYERS, markdownReport, sustainedLine, tableOf } from './impl/report.mjs';
 import { BENCH_SCHEMA, checkBench } from './impl/schema.mjs';
 import { startSplit } from './impl/split.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 5000);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
-const IMPLS = (process.env.BENCH_IMPLS ?? 'project,split-grpc,split-rabbitmq,baseline,dbos').split(',');
+const IMPLS = (process.env.BENCH_IMPLS ?? 'project,baseline-http,dbos-http,project-engine,baseline-engine,dbos-engine,split-grpc,split-rabbitmq').split(',');
 const SUSTAIN_S = Number(process.env.BENCH_SUSTAIN_S ?? 60);
 const POOL = 16; // 64 connections were slower than 16 for every implementation here
 const OUT = process.env.BENCH_OUT ?? join(HERE, 'results');
+const HISTORY = Number(process.env.BENCH_HISTORY ?? 0);
+if (HISTORY > 0 && !IMPLS.includes('project-history')) IMPLS.splice(IMPLS.indexOf('project') + 1, 0, 'project-history');
+let history; // BENCH_HISTORY's fill and reads
 
 /** Order i: 10% above the decline limit (compensated), the rest confirmed. */
 const orderFor = (i) => (i % 10 === 0 ? { productId: 'bench_grinder', quantity: 1, price: '600.00' } : { productId: 'bench_beans', quantity: 1, price: '5.00' });
@@ -131,16 +153,20 @@ async function sustain(run, seconds, concurrency) {
   };
 }
 
-/** utime + stime of a process (and of its reaped children), in ms; 0 once it is gone. */
-function processCpuMs(pid) {
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces); undefined once it is gone. */
+function statOf(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The fields after the command name (which may hold spaces): utime, stime, cutime, cstime are the 12th to 15th.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-    return (f[11] + f[12] + f[13] + f[14]) * TICK_MS;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return undefined;
   }
+}
+
+/** utime + stime of a process and of its reaped children (the 12th to 15th fields), in ms; 0 once it is gone. */
+function processCpuMs(pid) {
+  const f = statOf(pid);
+  return f ? (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * TICK_MS : 0;
 }
 
 function commOf(pid) {
@@ -151,16 +177,39 @@ function commOf(pid) {
   }
 }
 
-/** CPU time so far, in ms: the whole machine's busy time, `pids`' summed, and every PostgreSQL process's. */
-function cpuMs(pids) {
+/**
+ * The processes of the PostgreSQL server the run uses: its postmaster (the parent of `backendPid`;
+ * its reaped children's CPU is its own) and every child of it. The machine is shared, often with
+ * other servers: those are left out. A server whose processes this one cannot see (another
+ * container) falls back to every process named postgres.
+ */
+function databaseProcesses(postmaster) {
+  const all = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  if (!postmaster) return all.filter((p) => commOf(p) === 'postgres');
+  return [postmaster, ...all.filter((p) => statOf(p)?.[1] === postmaster)];
+}
+
+/**
+ * CPU time so far, in ms: the whole machine's busy time; `pids`' summed (the app's); `pids` and
+ * this driver's together, without counting one twice; the database server's.
+ */
+function cpuMs(pids, postmaster) {
   const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = ticks;
-  const postgres = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && commOf(p) === 'postgres');
+  const sum = (ps) => ps.reduce((total, p) => total + processCpuMs(p), 0);
   return {
     machine: (user + nice + system + irq + softirq + steal) * TICK_MS,
-    process: pids.reduce((sum, p) => sum + processCpuMs(p), 0),
-    database: postgres.reduce((sum, p) => sum + processCpuMs(p), 0),
+    process: sum(pids),
+    withDriver: sum([...new Set([...pids, process.pid])]),
+    database: sum(databaseProcesses(postmaster)),
   };
+}
+
+/** The postmaster's pid of the server `admin` is connected to, if this process can see it. */
+async function postmasterOf(admin) {
+  const { rows } = await admin.query('SELECT pg_backend_pid() AS pid');
+  const parent = statOf(rows[0].pid)?.[1];
+  return parent && commOf(parent) === 'postgres' ? parent : undefined;
 }
 
 /**
@@ -178,38 +227,107 @@ async function dbStats(admin, dbs) {
 }
 
 /**
- * Each implementation: set up on its own database `url` (and any more it asks `database(suffix)`
- * for), run one concurrency, check, tear down. `pids`: the processes whose CPU is the app's (this
- * one when absent).
+ * Each implementation: its layer, and how to set it up on its own database `url` (and any more it
+ * asks `database(suffix)` for), run one concurrency, check, tear down. `pids`: the processes whose
+ * CPU is the app's (this one when absent: the engine-only baseline and DBOS run inside the driver).
  */
 const IMPLEMENTATIONS = {
-  async project(url) {
-    return projectRun(await startProject(url), { order: url, saga: url, inventory: url, payment: url, shipping: url, notification: url });
+  project: {
+    layer: 'http',
+    async start(url) {
+      return projectRun(await startProject(url), allModulesOn(url));
+    },
   },
-  'split-grpc': (url, database) => startSplit('grpc', url, database),
-  'split-rabbitmq': (url, database) => startSplit('rabbitmq', url, database),
-  async baseline(url) {
-    const db = pool(url, POOL);
-    await setUpBenchSchema(db);
-    return { saga: (order) => baselineSaga(db, order), settle: async () => {}, check: () => checkBench(db), stop: () => db.end() };
+  'project-history': {
+    layer: 'http',
+    async start(url) {
+      const run = await IMPLEMENTATIONS.project.start(url);
+      history = { fill: await fillHistory(url, HISTORY) };
+      history.before = await measureHistory(url);
+      return run;
+    },
   },
-  async dbos(url) {
-    await ensureBenchInstalled();
-    const { launchDbos, shutdownDbos, dbosSaga } = await import('./impl/dbos.mjs');
-    const db = pool(url, POOL);
-    await setUpBenchSchema(db);
-    await launchDbos(url, db, POOL);
-    return {
-      saga: dbosSaga,
-      settle: async () => {},
-      check: () => checkBench(db),
-      async stop() {
-        await shutdownDbos();
-        await db.end();
-      },
-    };
+  'baseline-http': { layer: 'http', start: (url) => handWrittenOverHttp('baseline', url) },
+  'dbos-http': {
+    layer: 'http',
+    async start(url) {
+      await ensureBenchInstalled();
+      return handWrittenOverHttp('dbos', url);
+    },
   },
+  'project-engine': {
+    layer: 'engine',
+    async start(url) {
+      return projectRun(await startProjectEngine(url), allModulesOn(url));
+    },
+  },
+  'baseline-engine': {
+    layer: 'engine',
+    async start(url) {
+      const db = pool(url, POOL);
+      await setUpBenchSchema(db);
+      return { saga: (order) => baselineSaga(db, order), settle: async () => {}, check: () => checkBench(db), stop: () => db.end() };
+    },
+  },
+  'dbos-engine': {
+    layer: 'engine',
+    async start(url) {
+      await ensureBenchInstalled();
+      const { launchDbos, shutdownDbos, dbosSaga } = await import('./impl/dbos.mjs');
+      const db = pool(url, POOL);
+      await setUpBenchSchema(db);
+      await launchDbos(url, db, POOL);
+      return {
+        saga: dbosSaga,
+        settle: async () => {},
+        check: () => checkBench(db),
+        async stop() {
+          await shutdownDbos();
+          await db.end();
+        },
+      };
+    },
+  },
+  'split-grpc': { layer: 'split', start: (url, database) => startSplit('grpc', url, database) },
+  'split-rabbitmq': { layer: 'split', start: (url, database) => startSplit('rabbitmq', url, database) },
 };
+
+const allModulesOn = (url) => ({ order: url, saga: url, inventory: url, payment: url, shipping: url, notification: url });
+
+/**
+ * The baseline or the DBOS workflow (`kind`) behind its minimal HTTP service (bench/impl/service.mjs)
+ * in a process of its own on `url`, driven and awaited as the project is.
+ */
+async function handWrittenOverHttp(kind, url) {
+  const db = pool(url, 2);
+  await setUpBenchSchema(db);
+  let service;
+  let listener;
+  try {
+    service = await spawnChild(join(HERE, 'impl/service.mjs'), [kind], { DATABASE_URL: url, BENCH_POOL: String(POOL) }, `the ${kind} service`);
+    listener = await listenForDoneOrders(url, 'bench.orders');
+  } catch (error) {
+    await service?.stop();
+    await db.end();
+    throw error;
+  }
+  void service.exited.then((code) => {
+    if (!service.stopping()) listener.fail(new Error(`the ${kind} service exited during the run (${code})`));
+  });
+  return {
+    pid: service.pid,
+    pids: [service.pid],
+    saga: httpSaga(`http://127.0.0.1:${service.ready}/orders`, listener),
+    /** Until the service runs no saga (DBOS records the workflow's end after the order's). */
+    settle: () => service.request({ settle: true }),
+    check: () => checkBench(db),
+    async stop() {
+      await listener.stop();
+      await service.stop();
+      await db.end();
+    },
+  };
+}
 
 /** BENCH_TOP_STATEMENTS=1: the statements an implementation sends most, per saga (for profiling). */
 async function printTopStatements(admin, dbs, orders) {
@@ -263,41 +381,6 @@ async function startServer() {
   });
 }
 
-const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-
-function sustainedLine(s) {
-  return (
-    `Sustained: the project at c=${s.concurrency} for ${s.seconds} s, ${s.sagasPerSecond.toFixed(0)} sagas/s; app RSS ${s.rssStartMiB.toFixed(0)} MiB after 10 s, ` +
-    `${s.rssEndMiB.toFixed(0)} MiB at the end, max ${s.rssMaxMiB.toFixed(0)}; second half against first: peak ${pct(s.rssPeakGrowth)}, floor ${pct(s.rssFloorGrowth)}; outbox rows owed: at most ${s.owedMax}, ` +
-    `${s.owedAtEnd} once settled; check ${s.consistent ? 'ok' : `BROKEN: ${s.broken.join('; ')}`}.`
-  );
-}
-
-function table(results) {
-  const rows = results.map((r) =>
-    `| ${r.impl} | ${r.concurrency} | ${r.sagasPerSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.commitsPerSaga.toFixed(1)} | ${r.statementsPerSaga.toFixed(1)} | ${r.cpuMsPerSaga.toFixed(2)} | ${r.appCpuMsPerSaga.toFixed(2)} | ${r.consistent ? 'ok' : 'BROKEN'} |`);
-  const x = (a, b) => `${(a / b).toFixed(2)}x`;
-  const ratios = CONCURRENCY.flatMap((c) => {
-    const of = (impl) => results.find((r) => r.impl === impl && r.concurrency === c);
-    const project = of('project');
-    if (!project) return [];
-    const against = ['baseline', 'dbos'].filter(of).map((other) =>
-      `| project / ${other} | ${c} | ${x(project.sagasPerSecond, of(other).sagasPerSecond)} | ${x(project.p50, of(other).p50)} | ${x(project.p99, of(other).p99)} | | | ${x(project.cpuMsPerSaga, of(other).cpuMsPerSaga)} | | |`);
-    // The cost of the process boundary: every column compares like with like (the app's processes, all its databases).
-    const split = ['split-grpc', 'split-rabbitmq'].filter(of).map((impl) => {
-      const r = of(impl);
-      return `| ${impl} / project | ${c} | ${x(r.sagasPerSecond, project.sagasPerSecond)} | ${x(r.p50, project.p50)} | ${x(r.p99, project.p99)} | ${x(r.commitsPerSaga, project.commitsPerSaga)} | ${x(r.statementsPerSaga, project.statementsPerSaga)} | ${x(r.cpuMsPerSaga, project.cpuMsPerSaga)} | ${x(r.appCpuMsPerSaga, project.appCpuMsPerSaga)} | |`;
-    });
-    return [...against, ...split];
-  });
-  return [
-    '| implementation | concurrency | sagas/s | p50 ms | p99 ms | commits/saga | statements/saga | CPU ms/saga | app CPU ms/saga | check |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows,
-    ...ratios,
-  ].join('\n');
-}
-
 async function main() {
   releaseSignalHandlers(); // keep our exit code; the cluster is stopped below
   const server = await startServer();
@@ -305,11 +388,12 @@ async function main() {
   admin.on('error', (error) => console.error(`admin connection: ${error.message}`));
   await admin.connect();
   await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  const postmaster = await postmasterOf(admin);
   const results = [];
   let sustained;
   try {
     for (const impl of IMPLS) {
-      if (!IMPLEMENTATIONS[impl]) throw new Error(`unknown implementation ${impl}`);
+      if (!IMPLEMENTATIONS[impl]) throw new Error(`unknown implementation ${impl}: one of ${Object.keys(IMPLEMENTATIONS).join(', ')}`);
       // bench_<impl>, and bench_<impl>_<suffix> for each more it asks for: its figures sum over them all.
       const names = [];
       const database = async (suffix) => {
@@ -317,22 +401,25 @@ async function main() {
         names.push(name);
         return freshDatabase(admin, server.url, name);
       };
-      const run = await IMPLEMENTATIONS[impl](await database(), database);
+      const { layer, start } = IMPLEMENTATIONS[impl];
+      const url = await database();
+      const run = await start(url, database);
       try {
         for (const concurrency of CONCURRENCY) {
           await run.saga(orderFor(1)); // warm up: connections, JIT, caches
           await run.settle();
           const before = await dbStats(admin, names);
-          const cpuBefore = cpuMs(run.pids ?? [process.pid]);
+          const cpuBefore = cpuMs(run.pids ?? [process.pid], postmaster);
           const { seconds, latencies } = await drive(`${impl} c=${concurrency}`, ORDERS, concurrency, run.saga);
           await run.settle();
-          const cpuAfter = cpuMs(run.pids ?? [process.pid]);
+          const cpuAfter = cpuMs(run.pids ?? [process.pid], postmaster);
           const after = await dbStats(admin, names);
           const stats = { commits: after.commits - before.commits, statements: after.statements - before.statements };
           if (process.env.BENCH_TOP_STATEMENTS) await printTopStatements(admin, names, ORDERS);
           const broken = await run.check();
           const result = {
             impl,
+            layer,
             concurrency,
             orders: ORDERS,
             seconds,
@@ -341,11 +428,14 @@ async function main() {
             p99: percentile(latencies, 99),
             commitsPerSaga: stats.commits / ORDERS,
             statementsPerSaga: stats.statements / ORDERS,
-            // The machine's CPU (2 cores shared by the database, the app and this driver) and the
-            // app's own processes summed (the split's three; for baseline and DBOS: this process, which runs them).
-            cpuMsPerSaga: (cpuAfter.machine - cpuBefore.machine) / ORDERS,
+            // CPU: the run's own (the app's processes, this driver and the database server; the
+            // machine is shared, so its whole busy time, kept as machineCpuMsPerSaga, counts others'
+            // work too); the app's own processes summed (the split's three; for the engine-only
+            // baseline and DBOS: this process, which runs them and the driver); the database's.
+            cpuMsPerSaga: (cpuAfter.withDriver + cpuAfter.database - cpuBefore.withDriver - cpuBefore.database) / ORDERS,
             appCpuMsPerSaga: (cpuAfter.process - cpuBefore.process) / ORDERS,
             dbCpuMsPerSaga: (cpuAfter.database - cpuBefore.database) / ORDERS,
+            machineCpuMsPerSaga: (cpuAfter.machine - cpuBefore.machine) / ORDERS,
             consistent: broken.length === 0,
             broken: broken.slice(0, 10),
           };
@@ -359,6 +449,7 @@ async function main() {
           sustained.broken = broken.slice(0, 10);
           console.log(sustainedLine(sustained));
         }
+        if (impl === 'project-history') history.after = await measureHistory(url);
       } finally {
         await run.stop();
       }
@@ -368,14 +459,16 @@ async function main() {
     await server.stop();
   }
   const when = new Date().toISOString();
-  const report = { when, orders: ORDERS, concurrency: CONCURRENCY, declined: '10%', node: process.version, results, sustained };
-  const markdown = `# Benchmark ${when}\n\n${ORDERS} orders per run, 10% declined and compensated; \`npm run bench\` (BENCH_ORDERS=${ORDERS}).\n\n${table(results)}\n${sustained ? `\n${sustainedLine(sustained)}\n` : ''}`;
+  const report = { when, orders: ORDERS, concurrency: CONCURRENCY, impls: IMPLS, sustainS: SUSTAIN_S, declined: '10%', node: process.version, layers: LAYERS, results, sustained, history };
   mkdirSync(OUT, { recursive: true });
   const stamp = when.replace(/[:.]/g, '-');
+  const svg = chartSvg(report);
   writeFileSync(join(OUT, `${stamp}.json`), JSON.stringify(report, null, 2));
-  writeFileSync(join(OUT, `${stamp}.md`), markdown);
-  writeFileSync(join(OUT, 'latest.md'), markdown);
-  console.log(`\n${table(results)}\n\nwritten to ${OUT}`);
+  writeFileSync(join(OUT, `${stamp}.md`), markdownReport(report, `${stamp}.svg`) + historyMarkdown(history, results));
+  writeFileSync(join(OUT, `${stamp}.svg`), svg);
+  writeFileSync(join(OUT, 'latest.md'), markdownReport(report, 'latest.svg') + historyMarkdown(history, results));
+  writeFileSync(join(OUT, 'latest.svg'), svg);
+  console.log(`\n${tableOf(report)}\n\nwritten to ${OUT} (${stamp}.json, .md, .svg; latest.md, latest.svg)`);
   if (results.some((r) => !r.consistent) || sustained?.consistent === false) {
     console.error('a consistency check failed: these figures are void');
     process.exitCode = 1;

@@ -4,7 +4,7 @@ import { FaultInjector } from '../src/messaging/fault-injector.js';
 import { alertRules, metricNames, readDockerYaml } from './support/alert-rules.js';
 import { expectBalanced } from './support/assertions.js';
 import { declaredMetrics, parseMetrics } from './support/prometheus-text.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { ORDER_SAGA_V1, startTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
 
 // The metrics docker/alerts.yml reads, and the saga duration histogram, moving as sagas finish.
@@ -37,7 +37,7 @@ describe('alerting metrics', () => {
   beforeAll(async () => {
     // Step timeouts well above a normal step's time on a loaded machine; only the step under test is slower.
     t = await startTestApp({
-      env: { SAGA_RETRY_ATTEMPTS: '1', SAGA_STEP_TIMEOUT_MS: '1000', SAGA_COMPENSATION_ATTEMPTS: '2', SAGA_RETRY_DELAY_MS: '20', SAGA_TIMER_POLL_MS: '50', RELAY_POLL_MS: '50' },
+      env: { ...ORDER_SAGA_V1, SAGA_RETRY_ATTEMPTS: '1', SAGA_STEP_TIMEOUT_MS: '1000', SAGA_COMPENSATION_ATTEMPTS: '2', SAGA_RETRY_DELAY_MS: '20', SAGA_TIMER_POLL_MS: '50', RELAY_POLL_MS: '50' },
     });
     faults = t.app.get(FaultInjector);
     await request(t.http).post('/api/v1/products').send({ id: PRODUCT, name: 'beans', price: '300.00', stock: STOCK }).expect(201);

@@ -17,14 +17,18 @@ describe('placing an order is one transaction', () => {
     const { rows } = await t.sql.query(
       `SELECT (SELECT status FROM orders.orders WHERE id = $1) AS order_status,
               (SELECT status FROM saga.saga_instances WHERE id = $2) AS saga_status,
-              (SELECT json_agg(json_build_object('type', type, 'consumer', consumer, 'replyTo', meta->>'replyTo'))
+              (SELECT json_agg(json_build_object('type', type, 'consumer', consumer, 'replyTo', meta->>'replyTo') ORDER BY id)
                  FROM messaging.outbox WHERE meta->>'correlationId' = $2::text AND processed_at IS NULL) AS outbox`,
       [order.id, order.sagaId],
     );
     expect(rows[0]).toEqual({
       order_status: 'PENDING',
       saga_status: 'STARTED',
-      outbox: [{ type: 'inventory.ReserveInventory', consumer: 'command', replyTo: 'saga' }],
+      // The first step holds the stock and the card at once: both commands go with the order.
+      outbox: [
+        { type: 'inventory.ReserveInventory', consumer: 'command', replyTo: 'saga' },
+        { type: 'payment.AuthorizePayment', consumer: 'command', replyTo: 'saga' },
+      ],
     });
   });
 

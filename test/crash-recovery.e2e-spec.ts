@@ -6,7 +6,7 @@ import { OrderLoad } from './support/order-load.js';
 import { createTestDatabase } from './support/test-database.js';
 import { waitFor } from './support/wait-for.js';
 
-const ORDERS = 300;
+const ORDERS = 200; // each order's saga sends six commands and takes six replies (the order saga v2)
 /** Every 10th order is above the decline limit: its saga compensates. */
 const body = (i: number) =>
   i % 10 === 0
@@ -79,7 +79,7 @@ describe('crash recovery and many instances (real processes)', () => {
   it('kill -9 in the middle of a few hundred orders: after a restart every saga finishes, nothing lost or doubled', async () => {
     let app = await start();
     const load = new OrderLoad(() => [app.url], ORDERS, 8, body, 'crash');
-    await waitFor('a third of the orders', async () => (load.placed.length >= ORDERS / 3 ? true : undefined));
+    await waitFor('a third of the orders', async () => (load.placed.length >= ORDERS / 3 ? true : undefined), 30_000);
     app.kill('SIGKILL');
     const placedBeforeKill = load.placed.length;
     expect(await app.exited).toBeNull(); // killed by the signal, no shutdown ran
@@ -93,7 +93,7 @@ describe('crash recovery and many instances (real processes)', () => {
     const b = await start();
     let targets = [a.url, b.url];
     const load = new OrderLoad(() => targets, ORDERS, 8, body, 'pair');
-    await waitFor('a third of the orders', async () => (load.placed.length >= ORDERS / 3 ? true : undefined));
+    await waitFor('a third of the orders', async () => (load.placed.length >= ORDERS / 3 ? true : undefined), 30_000);
     b.kill('SIGKILL');
     targets = [a.url];
     await expectAllFinishedCleanly(load);
@@ -102,7 +102,7 @@ describe('crash recovery and many instances (real processes)', () => {
   it('SIGTERM: the instance stops claiming, finishes what it holds and exits in under 10 s', async () => {
     let app = await start();
     const load = new OrderLoad(() => [app.url], ORDERS, 8, body, 'term');
-    await waitFor('a third of the orders', async () => (load.placed.length >= ORDERS / 3 ? true : undefined));
+    await waitFor('a third of the orders', async () => (load.placed.length >= ORDERS / 3 ? true : undefined), 30_000);
     const stopping = Date.now();
     app.kill('SIGTERM');
     expect(await app.exited).toBe(0);

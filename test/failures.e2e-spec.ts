@@ -7,7 +7,7 @@ import { FaultInjector } from '../src/messaging/fault-injector.js';
 import { MessageConsumers } from '../src/messaging/message-consumers.js';
 import { Outbox } from '../src/messaging/outbox.js';
 import { expectBalanced } from './support/assertions.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { ORDER_SAGA_V1, startTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
 
 type HistoryRow = { step: string; action: string; status: string; attempt: number; message: string | null };
@@ -34,7 +34,7 @@ describe('failure handling', () => {
 
   beforeAll(async () => {
     t = await startTestApp({
-      env: {
+      env: { ...ORDER_SAGA_V1,
         SAGA_RETRY_ATTEMPTS: '3',
         SAGA_RETRY_DELAY_MS: '20',
         SAGA_COMPENSATION_ATTEMPTS: '3',
@@ -170,7 +170,7 @@ describe('step timeouts', () => {
 
   beforeAll(async () => {
     // A timeout well above a normal step's time on a loaded machine; only the step under test is slower.
-    t = await startTestApp({ env: { SAGA_RETRY_ATTEMPTS: '1', SAGA_STEP_TIMEOUT_MS: '1000', SAGA_TIMER_POLL_MS: '50', RELAY_POLL_MS: '50' } });
+    t = await startTestApp({ env: { ...ORDER_SAGA_V1, SAGA_RETRY_ATTEMPTS: '1', SAGA_STEP_TIMEOUT_MS: '1000', SAGA_TIMER_POLL_MS: '50', RELAY_POLL_MS: '50' } });
     await addProduct(t, 'slow_beans', '5.00', 10);
   });
   afterAll(() => t?.close());
@@ -212,7 +212,7 @@ describe('fault injection from the environment', () => {
 
   beforeAll(async () => {
     t = await startTestApp({
-      env: { INVENTORY_FAILURE_RATE: '0.3', PAYMENT_FAILURE_RATE: '0.3', SAGA_RETRY_ATTEMPTS: '10', SAGA_RETRY_DELAY_MS: '5', SAGA_TIMER_POLL_MS: '50' },
+      env: { ...ORDER_SAGA_V1, INVENTORY_FAILURE_RATE: '0.3', PAYMENT_FAILURE_RATE: '0.3', SAGA_RETRY_ATTEMPTS: '10', SAGA_RETRY_DELAY_MS: '5', SAGA_TIMER_POLL_MS: '50' },
     });
     await addProduct(t, 'flaky_beans', '5.00', 1000);
   });
@@ -238,7 +238,7 @@ describe('late replies', () => {
 
   beforeAll(async () => {
     t = await startTestApp({
-      env: {
+      env: { ...ORDER_SAGA_V1,
         SAGA_RETRY_ATTEMPTS: '5',
         SAGA_RETRY_DELAY_MS: '20',
         SAGA_COMPENSATION_ATTEMPTS: '2',

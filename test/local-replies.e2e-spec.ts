@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { expectBalanced } from './support/assertions.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { ORDER_SAGA_V1, startTestApp, type TestApp } from './support/test-app.js';
 
 /** A saga's outbox rows in the order they were written: when, when delivered, by which transaction. */
 async function rowsOf(t: TestApp, sagaId: string) {
@@ -19,7 +19,7 @@ describe('replies to the saga engine in the same process', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { RELAY_ENABLED: 'false' } }); // rows wait until drain() delivers them
+    t = await startTestApp({ env: { ...ORDER_SAGA_V1, RELAY_ENABLED: 'false' } }); // rows wait until drain() delivers them
     await request(t.http).post('/api/v1/products').send({ id: 'local_beans', name: 'beans', price: '5.00', stock: 10 }).expect(201);
   });
   afterAll(async () => {

@@ -28,18 +28,20 @@ describe('metrics', () => {
     expect(delta('saga_finished_total{type="place-order",status="COMPLETED"}')).toBe(1);
     expect(delta('saga_finished_total{type="place-order",status="COMPENSATED"}')).toBe(1);
     expect(delta('saga_compensations_total{type="place-order",reason="CARD_DECLINED"}')).toBe(1);
-    // Steps: 2 reservations, 2 payments (one FAILED), 1 confirmation, 1 release, 1 cancellation.
+    // Steps: 2 reservations and 2 card holds (one FAILED), then for the happy one a capture, the
+    // stock shipped, the confirmation and the notification; for the declined one a release and a cancellation.
     const steps = (step: string, action: string, outcome: string) =>
       delta(`saga_step_duration_seconds_count{type="place-order",step="${step}",action="${action}",outcome="${outcome}"}`);
     expect(steps('reserve-inventory', 'execute', 'SUCCEEDED')).toBe(2);
-    expect(steps('process-payment', 'execute', 'SUCCEEDED')).toBe(1);
-    expect(steps('process-payment', 'execute', 'FAILED')).toBe(1);
-    expect(steps('confirm-order', 'execute', 'SUCCEEDED')).toBe(1);
+    expect(steps('authorize-payment', 'execute', 'SUCCEEDED')).toBe(1);
+    expect(steps('authorize-payment', 'execute', 'FAILED')).toBe(1);
+    for (const step of ['capture-payment', 'ship-inventory', 'confirm-order', 'notify-customer']) expect([step, steps(step, 'execute', 'SUCCEEDED')]).toEqual([step, 1]);
     expect(steps('reserve-inventory', 'compensate', 'SUCCEEDED')).toBe(1);
+    expect(steps('authorize-payment', 'compensate', 'SUCCEEDED')).toBe(0); // the hold that said no took nothing
     expect(steps('create-order', 'compensate', 'SUCCEEDED')).toBe(1);
-    // 7 commands and 7 replies went through the relay, and the cancelled order's notification (a command nothing answers).
-    expect(delta('relay_dispatch_duration_seconds_count{consumer="command",outcome="delivered"}')).toBe(8);
-    expect(delta('relay_dispatch_duration_seconds_count{consumer="saga",outcome="delivered"}')).toBe(7);
+    // 10 commands and 10 replies went through the relay, and the cancelled order's notification (a command nothing answers).
+    expect(delta('relay_dispatch_duration_seconds_count{consumer="command",outcome="delivered"}')).toBe(11);
+    expect(delta('relay_dispatch_duration_seconds_count{consumer="saga",outcome="delivered"}')).toBe(10);
     expect(delta('http_request_duration_seconds_count{method="POST",route="/api/v1/orders",status="201"}')).toBe(2);
     expect(value(after, 'outbox_pending')).toBe(0);
     expect(after.has('outbox_oldest_pending_age_seconds')).toBe(true);

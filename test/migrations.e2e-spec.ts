@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -30,6 +30,10 @@ async function appliedMigrations(url: string): Promise<string[]> {
     await client.end();
   }
 }
+
+// Each test starts several processes (the app, `migrate`), a few seconds each on an idle machine
+// and several times that beside the other suites.
+jest.setTimeout(90_000);
 
 describe('migrations', () => {
   const started: AppProcess[] = [];

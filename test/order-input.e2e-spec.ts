@@ -82,8 +82,8 @@ describe('order input: idempotency and validation', () => {
       ]);
       expect(responses.map((r) => r.status)).toEqual([...Array(8).fill(201), 422]);
       const after = await footprint(t);
-      // Eight orders, each with its line, key and saga, and its saga's 6 messages: nothing of the ninth.
-      expect(after).toEqual({ ...before, orders: before.orders + 8, items: before.items + 8, keys: before.keys + 8, sagas: before.sagas + 8, outbox: before.outbox + 48 });
+      // Eight orders, each with its line, key and saga, and its saga's 12 messages (six commands, six replies): nothing of the ninth.
+      expect(after).toEqual({ ...before, orders: before.orders + 8, items: before.items + 8, keys: before.keys + 8, sagas: before.sagas + 8, outbox: before.outbox + 96 });
       await expectBalanced(t.sql, { idem_beans: 100 });
     });
 

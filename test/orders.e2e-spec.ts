@@ -22,7 +22,7 @@ describe('order saga over HTTP', () => {
   const stockOf = async (id: string) => (await request(t.http).get(`/api/v1/products/${id}`).expect(200)).body;
   const sagaOf = async (orderId: string) => (await request(t.http).get(`/api/v1/orders/${orderId}/saga`).expect(200)).body;
 
-  it('happy path: the order is confirmed, stock is taken and the payment captured', async () => {
+  it('happy path: the order is confirmed, stock is shipped and the payment captured, the customer notified', async () => {
     const before = await stockOf('e2e_beans');
     const res = await place([{ productId: 'e2e_beans', quantity: 3, price: 19.99 }]).expect(201);
     expect(res.body).toMatchObject({
@@ -35,7 +35,8 @@ describe('order saga over HTTP', () => {
 
     const order = await request(t.http).get(`/api/v1/orders/${res.body.id}`).expect(200);
     expect(order.body).toMatchObject({ status: 'CONFIRMED', failureReason: null, sagaId: res.body.sagaId, totalAmount: '59.97' });
-    expect(await stockOf('e2e_beans')).toMatchObject({ available: before.available - 3, reserved: before.reserved + 3 });
+    // Held, then made final: the reserved units left stock for good (no address: nothing to ship to a door).
+    expect(await stockOf('e2e_beans')).toMatchObject({ available: before.available - 3, reserved: before.reserved, shipped: before.shipped + 3 });
     const payment = await request(t.http).get(`/api/v1/orders/${res.body.id}/payment`).expect(200);
     expect(payment.body).toMatchObject({ orderId: res.body.id, amount: '59.97', status: 'CAPTURED' });
 
@@ -44,9 +45,14 @@ describe('order saga over HTTP', () => {
     expect(steps(saga.history)).toEqual([
       ['create-order', 'execute', 'SUCCEEDED'],
       ['reserve-inventory', 'execute', 'SUCCEEDED'],
-      ['process-payment', 'execute', 'SUCCEEDED'],
+      ['authorize-payment', 'execute', 'SUCCEEDED'],
+      ['capture-payment', 'execute', 'SUCCEEDED'],
+      ['ship-inventory', 'execute', 'SUCCEEDED'],
       ['confirm-order', 'execute', 'SUCCEEDED'],
+      ['notify-customer', 'execute', 'SUCCEEDED'],
     ]);
+    const notified = await request(t.http).get(`/api/v1/orders/${res.body.id}/notifications`).expect(200);
+    expect(notified.body.map((n: { kind: string }) => n.kind)).toEqual(['ORDER_CONFIRMED']);
     const bySagaId = await request(t.http).get(`/api/v1/sagas/${res.body.sagaId}`).expect(200);
     expect(bySagaId.body).toEqual(saga);
     await expectBalanced(t.sql, initialStock);
@@ -67,11 +73,12 @@ describe('order saga over HTTP', () => {
 
     const saga = await sagaOf(res.body.id);
     expect(saga).toMatchObject({ status: 'COMPENSATED', failureReason: 'CARD_DECLINED' });
-    // Compensation runs newest first: release the stock, then cancel the order. No refund: nothing was captured.
+    // The stock was held while the card was asked: compensation releases it, then cancels the
+    // order. The hold that said no is not compensated: nothing was taken.
     expect(steps(saga.history)).toEqual([
       ['create-order', 'execute', 'SUCCEEDED'],
       ['reserve-inventory', 'execute', 'SUCCEEDED'],
-      ['process-payment', 'execute', 'FAILED'],
+      ['authorize-payment', 'execute', 'FAILED'],
       ['reserve-inventory', 'compensate', 'SUCCEEDED'],
       ['create-order', 'compensate', 'SUCCEEDED'],
     ]);
@@ -81,7 +88,7 @@ describe('order saga over HTTP', () => {
     await expectBalanced(t.sql, initialStock);
   });
 
-  it('short stock cancels the order without touching payment', async () => {
+  it('short stock cancels the order; the card hold taken at the same time is voided, nothing captured', async () => {
     const before = await stockOf('e2e_kettle');
     const res = await place([
       { productId: 'e2e_beans', quantity: 1, price: '19.99' },
@@ -92,12 +99,13 @@ describe('order saga over HTTP', () => {
     const order = await request(t.http).get(`/api/v1/orders/${res.body.id}`).expect(200);
     expect(order.body).toMatchObject({ status: 'CANCELLED', failureReason: 'OUT_OF_STOCK' });
     expect(await stockOf('e2e_kettle')).toEqual(before);
-    await request(t.http).get(`/api/v1/orders/${res.body.id}/payment`).expect(404);
-    const { rows } = await t.sql.query('SELECT count(*)::int AS n FROM payment.payments WHERE order_id = $1', [res.body.id]);
-    expect(rows[0].n).toBe(0);
+    const { rows } = await t.sql.query('SELECT status, amount::text FROM payment.payments WHERE order_id = $1', [res.body.id]);
+    expect(rows).toEqual([{ status: 'VOIDED', amount: '79.99' }]);
     expect(steps((await sagaOf(res.body.id)).history)).toEqual([
       ['create-order', 'execute', 'SUCCEEDED'],
       ['reserve-inventory', 'execute', 'FAILED'],
+      ['authorize-payment', 'execute', 'SUCCEEDED'],
+      ['authorize-payment', 'compensate', 'SUCCEEDED'],
       ['create-order', 'compensate', 'SUCCEEDED'],
     ]);
     await expectBalanced(t.sql, initialStock);

@@ -10,7 +10,7 @@ import { Outbox } from '../src/messaging/outbox.js';
 import { defineSaga, fail } from '../src/saga/engine/saga-definition.js';
 import { SagaEngine } from '../src/saga/engine/saga-engine.js';
 import { expectBalanced } from './support/assertions.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { ORDER_SAGA_V1, startTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
 
 type HistoryRow = { step: string; action: string; status: string; attempt: number; message: string | null };
@@ -71,7 +71,7 @@ describe('poisoned sagas', () => {
 
   beforeAll(async () => {
     t = await startTestApp({
-      env: {
+      env: { ...ORDER_SAGA_V1,
         SAGA_RETRY_ATTEMPTS: '1',
         SAGA_RETRY_DELAY_MS: '200',
         SAGA_POISON_DELAY_MS: '200',

@@ -6,7 +6,7 @@ import { Outbox } from '../src/messaging/outbox.js';
 import { FaultInjector } from '../src/messaging/fault-injector.js';
 import { ProcessPayment } from '../src/payment/payment.messages.js';
 import { expectBalanced } from './support/assertions.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { ORDER_SAGA_V1, startTestApp, type TestApp } from './support/test-app.js';
 
 /** Everything one saga's messages can change. */
 async function snapshot(t: TestApp, orderId: string, sagaId: string) {
@@ -27,7 +27,7 @@ describe('redelivery', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: ORDER_SAGA_V1 });
     await request(t.http).post('/api/v1/products').send({ id: 'redo_beans', name: 'beans', price: '5.00', stock: 10 }).expect(201);
   });
   afterAll(() => t?.close());
@@ -98,7 +98,7 @@ describe('replies batched together', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { RELAY_ENABLED: 'false' } }); // rows wait in the outbox until drain() claims them
+    t = await startTestApp({ env: { ...ORDER_SAGA_V1, RELAY_ENABLED: 'false' } }); // rows wait in the outbox until drain() claims them
     await request(t.http).post('/api/v1/products').send({ id: 'batch_beans', name: 'beans', price: '5.00', stock: 10 }).expect(201);
   });
   afterAll(() => t?.close());

@@ -208,7 +208,7 @@ describe('security: protected mode (no keys)', () => {
       expect(error?.details).toContain('service role');
     }
     expect((await request(t.http).get(`/api/v1/orders/${order.id}/payment`).expect(200)).body.status).toBe('CAPTURED');
-    expect((await request(t.http).get('/api/v1/products/pm_beans').expect(200)).body).toMatchObject({ available: 8, reserved: 2 });
+    expect((await request(t.http).get('/api/v1/products/pm_beans').expect(200)).body).toMatchObject({ available: 8, reserved: 0, shipped: 2 });
   });
 });
 

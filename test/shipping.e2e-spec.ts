@@ -9,7 +9,7 @@ import { CancelShipment, CreateShipment, type ShippingAddress } from '../src/shi
 import { checkConsistency } from '../src/verify/consistency-check.js';
 import { expectBalanced } from './support/assertions.js';
 import { PARTICIPANT_RPC } from './support/participant-rpcs.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { ORDER_SAGA_V1, startTestApp, type TestApp } from './support/test-app.js';
 
 const SERVICE_KEY = 'shipping-test-service-key-01';
 const ADMIN_KEY = 'shipping-test-admin-key-0001';
@@ -41,7 +41,7 @@ describe('shipping', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { SHIPPING_COUNTRIES: 'US,DE', API_KEYS: `orchestrator:service:${SERVICE_KEY},shop:admin:${ADMIN_KEY}` } });
+    t = await startTestApp({ env: { ...ORDER_SAGA_V1, SHIPPING_COUNTRIES: 'US,DE', API_KEYS: `orchestrator:service:${SERVICE_KEY},shop:admin:${ADMIN_KEY}` } });
     address = `127.0.0.1:${t.config.grpcPort}`;
     await post('/api/v1/products', { id: 'ship_beans', name: 'beans', price: '10.00', stock: STOCK.ship_beans }).expect(201);
     await post('/api/v1/products', { id: 'ship_big', name: 'big', price: '400.00', stock: STOCK.ship_big }).expect(201);

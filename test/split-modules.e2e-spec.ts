@@ -8,6 +8,7 @@ import { RABBITMQ_URL } from './support/rabbitmq.js';
 import { SplitDeployment, type SplitTransport } from './support/split-deployment.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { createTestDatabase } from './support/test-database.js';
+import { ORDER_SAGA_V1 } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
 
 const ORDERS = 300;
@@ -30,7 +31,7 @@ describe.each<SplitTransport>(['grpc', 'rabbitmq'])('inventory and payment in pr
 
   it('300 orders with kill -9 of the payment process in the middle: after its restart every saga finishes, nothing applied twice, each database consistent', async () => {
     // Retries outlast the restart: every order ends as its business rules say, none for want of payment.
-    split = await SplitDeployment.start(transport, { front: { SAGA_RETRY_ATTEMPTS: '30', SAGA_MAX_RETRY_DELAY_MS: '1000' } });
+    split = await SplitDeployment.start(transport, { front: { ...ORDER_SAGA_V1, SAGA_RETRY_ATTEMPTS: '30', SAGA_MAX_RETRY_DELAY_MS: '1000' } });
     await stock(split);
     const load = new OrderLoad(() => [split!.front.url], ORDERS, 8, body, 'split-grpc');
     await waitFor('a third of the orders', async () => (load.placed.length >= ORDERS / 3 ? true : undefined));
@@ -54,7 +55,7 @@ describe.each<SplitTransport>(['grpc', 'rabbitmq'])('inventory and payment in pr
 
   it('a participant down for longer than its step retries: the saga compensates as its policy says, its refund waiting for the participant to return', async () => {
     split = await SplitDeployment.start(transport, {
-      front: { SAGA_RETRY_ATTEMPTS: '2', SAGA_RETRY_DELAY_MS: '50', SAGA_COMPENSATION_ATTEMPTS: '100', SAGA_MAX_RETRY_DELAY_MS: '300', MODULE_CALL_TIMEOUT_MS: '500' },
+      front: { ...ORDER_SAGA_V1, SAGA_RETRY_ATTEMPTS: '2', SAGA_RETRY_DELAY_MS: '50', SAGA_COMPENSATION_ATTEMPTS: '100', SAGA_MAX_RETRY_DELAY_MS: '300', MODULE_CALL_TIMEOUT_MS: '500' },
     });
     await stock(split);
     await split.kill('payment');
@@ -99,7 +100,7 @@ describe('the split deployment over RabbitMQ, with the broker connection cut', (
     proxy = await new TcpProxy(broker.hostname, Number(broker.port || 5672)).start();
     const viaProxy = new URL(RABBITMQ_URL);
     viaProxy.port = String(proxy.port);
-    split = await SplitDeployment.start('rabbitmq', { front: { RABBITMQ_URL: viaProxy.toString(), SAGA_RETRY_ATTEMPTS: '30', SAGA_MAX_RETRY_DELAY_MS: '1000' } });
+    split = await SplitDeployment.start('rabbitmq', { front: { ...ORDER_SAGA_V1, RABBITMQ_URL: viaProxy.toString(), SAGA_RETRY_ATTEMPTS: '30', SAGA_MAX_RETRY_DELAY_MS: '1000' } });
     await stock(split);
     const orders = 150;
     const load = new OrderLoad(() => [split!.front.url], orders, 8, body, 'split-cut');

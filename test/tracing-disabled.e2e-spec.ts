@@ -28,8 +28,8 @@ describe('tracing switched off (OTEL_SDK_DISABLED=true)', () => {
 
     expect(exporter.getFinishedSpans()).toEqual([]);
     const { rows: history } = await t.sql.query('SELECT count(*)::int AS n, count(trace_id)::int AS traced FROM saga.saga_steps WHERE saga_id = $1', [res.body.sagaId]);
-    expect(history[0]).toEqual({ n: 4, traced: 0 });
+    expect(history[0]).toEqual({ n: 7, traced: 0 });
     const { rows: outbox } = await t.sql.query(`SELECT count(*)::int AS n, count(meta->>'traceparent')::int AS traced FROM messaging.outbox WHERE meta->>'correlationId' = $1`, [res.body.sagaId]);
-    expect(outbox[0]).toEqual({ n: 6, traced: 0 });
+    expect(outbox[0]).toEqual({ n: 12, traced: 0 });
   });
 });

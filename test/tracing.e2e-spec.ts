@@ -30,8 +30,11 @@ describe('tracing', () => {
     expect(names).toContain('POST /api/v1/orders');
     for (const type of [
       'inventory.ReserveInventory', 'inventory.InventoryReserved',
-      'payment.ProcessPayment', 'payment.PaymentCaptured',
+      'payment.AuthorizePayment', 'payment.PaymentAuthorized',
+      'payment.CapturePayment', 'payment.PaymentCaptured',
+      'inventory.ShipReservation', 'inventory.ReservationShipped',
       'order.ConfirmOrder', 'order.OrderConfirmed',
+      'notification.SendNotification', 'notification.NotificationSent',
     ]) expect(names).toContain(`deliver ${type}`);
     // Every delivery hangs under the previous hop: one tree, rooted at the request.
     const root = spans.find((s) => s.name === 'POST /api/v1/orders')!;

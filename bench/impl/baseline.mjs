@@ -4,13 +4,26 @@ import { randomUUID } from 'node:crypto';
 import { DECLINE_ABOVE, tx } from './schema.mjs';
 
 /** Runs one order to its end; resolves with its final status. */
-export async function baselineSaga(pool, { productId, quantity, price }) {
+export async function baselineSaga(pool, order) {
+  return runBaselineOrder(pool, await placeBaselineOrder(pool, order));
+}
+
+/**
+ * The first step alone: the PENDING order and its first outbox row, in one transaction (what its
+ * HTTP service, bench/impl/service.mjs, writes before it answers). Resolves with what the rest needs.
+ */
+export async function placeBaselineOrder(pool, { productId, quantity, price }) {
   const id = randomUUID();
   const total = (Number(price) * 100 * quantity) / 100; // bench data: whole cents, exact in a double
   await tx(pool, async (c) => {
     await c.query(`INSERT INTO bench.orders (id, status, total) VALUES ($1, 'PENDING', $2)`, [id, total]);
     await c.query(`INSERT INTO bench.outbox (order_id, step) VALUES ($1, 'reserve')`, [id]);
   });
+  return { id, productId, quantity, total };
+}
+
+/** The rest of a placed order's saga, step by step; resolves with its final status. */
+export async function runBaselineOrder(pool, { id, productId, quantity, total }) {
   const reserved = await tx(pool, async (c) => {
     const { rows } = await c.query('SELECT available FROM bench.products WHERE id = $1 FOR UPDATE', [productId]);
     const ok = rows[0] && rows[0].available >= quantity;

@@ -54,9 +54,18 @@ export async function shutdownDbos() {
 }
 
 /** Runs one order to its end through a durable workflow; resolves with its final status. */
-export async function dbosSaga({ productId, quantity, price }) {
+export async function dbosSaga(order) {
+  const { handle } = await startDbosOrder(order);
+  return handle.getResult();
+}
+
+/**
+ * Starts an order's workflow: resolves once DBOS has recorded it (its status row written), with
+ * the order's id and the workflow's handle, while the steps run on (what its HTTP service,
+ * bench/impl/service.mjs, waits for before it answers).
+ */
+export async function startDbosOrder({ productId, quantity, price }) {
   const id = randomUUID();
   const total = (Number(price) * 100 * quantity) / 100;
-  const handle = await DBOS.startWorkflow(workflow)(id, productId, quantity, total);
-  return handle.getResult();
+  return { id, handle: await DBOS.startWorkflow(workflow)(id, productId, quantity, total) };
 }

@@ -68,8 +68,8 @@ export interface AppConfig {
   /**
    * The version of the order saga new orders start on (`PLACE_ORDER_SAGA_VERSION`): 1 (reserve,
    * charge, confirm) or 2 (stock and money held at once, capture, shipment, stock shipped, confirm,
-   * notification). Both are always registered, so sagas in flight finish on theirs; switch to 2
-   * once every instance of a rolling deploy knows it.
+   * notification), 2 by default. Both are always registered, so sagas in flight finish on theirs;
+   * a rolling upgrade from a release that knows only 1 sets 1 until every instance runs this one.
    */
   placeOrderSagaVersion: 1 | 2;
   relay: {
@@ -202,7 +202,7 @@ export function loadConfig(raw: Env = process.env): AppConfig {
     paymentReviewAboveCents: parseMoney(env.string('PAYMENT_REVIEW_ABOVE', '250.00', isMoney, 'an amount with at most 2 decimals, e.g. 250.00')),
     shippingCountries: shippingCountries(env),
     orderBatchSize: env.int('ORDER_BATCH_SIZE', 16, { min: 1, max: 1000 }),
-    placeOrderSagaVersion: env.int('PLACE_ORDER_SAGA_VERSION', 1, { min: 1, max: 2 }) as 1 | 2,
+    placeOrderSagaVersion: env.int('PLACE_ORDER_SAGA_VERSION', 2, { min: 1, max: 2 }) as 1 | 2,
     relay: {
       enabled: env.bool('RELAY_ENABLED', true),
       pollMs: ms('RELAY_POLL_MS', 500, 10, HOUR_MS),

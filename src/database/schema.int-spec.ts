@@ -33,6 +33,8 @@ describe('schema', () => {
       'saga.idempotency_keys',
       'saga.saga_instances',
       'saga.saga_steps',
+      'saga.status_count_changes',
+      'saga.status_counts',
       'shipping.shipments',
       'webhooks.webhooks',
     ]);

@@ -37,7 +37,9 @@ const PURGES: Purge[] = [
     sql: purgeSql(
       'saga.saga_instances',
       'id',
-      `status IN ('COMPLETED', 'COMPENSATED') AND ${olderThan('updated_at')}`,
+      // A saga finished after it started: the bound on created_at lets the purge walk the index on
+      // it from the oldest, rather than scan every saga kept to find none old enough.
+      `status IN ('COMPLETED', 'COMPENSATED') AND ${olderThan('created_at')} AND ${olderThan('updated_at')}`,
       `, history AS (DELETE FROM saga.saga_steps WHERE saga_id IN (SELECT id FROM gone))`,
     ),
   },

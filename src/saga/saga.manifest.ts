@@ -9,6 +9,7 @@ import { PoisonedSagas1764900000000 } from './migrations/1764900000000-poisoned-
 import { SagaDefinitionVersions1765100000000 } from './migrations/1765100000000-saga-definition-versions.js';
 import { SagaProgress1765200000000 } from './migrations/1765200000000-saga-progress.js';
 import { SagaIdempotencyKeys1765300000000 } from './migrations/1765300000000-saga-idempotency-keys.js';
+import { SagaStatusCounts1765400000000 } from './migrations/1765400000000-saga-status-counts.js';
 import { SagaIdempotencyKey } from './saga-idempotency-key.entity.js';
 import { SagaError } from './saga.errors.js';
 import { SagaModule } from './saga.module.js';
@@ -18,7 +19,7 @@ export const sagaManifest = {
   name: 'saga',
   module: SagaModule,
   entities: [SagaInstance, SagaStepRecord, SagaIdempotencyKey],
-  migrations: [SagaSchema1763800000000, PoisonedSagas1764900000000, SagaDefinitionVersions1765100000000, SagaProgress1765200000000, SagaIdempotencyKeys1765300000000],
+  migrations: [SagaSchema1763800000000, PoisonedSagas1764900000000, SagaDefinitionVersions1765100000000, SagaProgress1765200000000, SagaIdempotencyKeys1765300000000, SagaStatusCounts1765400000000],
   grpc: { protoFile: 'saga.proto', package: 'saga.v1' },
   errors: errorStatuses(SagaError, {
     SAGA_NOT_FOUND: { http: HttpStatus.NOT_FOUND, grpc: GrpcStatus.NOT_FOUND },

@@ -23,6 +23,16 @@ export interface TestApp {
 }
 
 /**
+ * For suites about a mechanism of the engine, the messaging or the deployment (retries, timeouts,
+ * redelivery, local replies, retention, process boundaries) whose expectations name the steps of
+ * the order saga v1 (reserve, charge, confirm). v1 is a supported version (a rolling upgrade runs
+ * on it), and these mechanisms do not depend on the saga's shape; the default, v2, is tested
+ * through the same mechanisms in order-saga-v2, saga-parallel, crash-recovery and the suites that
+ * follow an order end to end (orders, grpc, metrics, tracing, logging, webhooks, atomicity).
+ */
+export const ORDER_SAGA_V1 = { PLACE_ORDER_SAGA_VERSION: '1' } as const;
+
+/**
  * The real app (same factory as main.ts) on a fresh database, listening on free ports.
  * The background relay runs as in production; `drain()` lets a test wait without sleeping.
  */

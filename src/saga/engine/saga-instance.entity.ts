@@ -19,7 +19,9 @@ export interface SagaProgress {
 
 /** One running or finished saga. Only the engine writes it, always under a row lock. */
 @Entity({ schema: 'saga', name: 'saga_instances' })
-@Index('saga_instances_status_type', ['status', 'type'])
+@Index('saga_instances_newest', ['createdAt', 'id'])
+@Index('saga_instances_status_newest', ['status', 'createdAt', 'id'])
+@Index('saga_instances_type_newest', ['type', 'createdAt', 'id'])
 @Index('saga_instances_timeout', ['timeoutAt'], { where: '"timeout_at" IS NOT NULL' })
 export class SagaInstance {
   @PrimaryColumn({ type: 'uuid' })
